@@ -40,34 +40,34 @@ typedef struct coil_options coil_options;
 /* ---- Load options --------------------------------------------------- */
 
 /* Returns NULL only when out of memory. */
-coil_options *coil_options_new(void);
-void coil_options_free(coil_options *opts);
+COIL_API coil_options *coil_options_new(void);
+COIL_API void coil_options_free(coil_options *opts);
 
 /* Registers a class compiled into the application. Returns 0, or
  * COIL_EINVAL (NULL argument, wrong ABI version, a class without a name or
  * memory) or COIL_EDUPLICATE (a class of that name is already registered). */
-int coil_options_add_class(coil_options *opts, const coil_class *cls);
+COIL_API int coil_options_add_class(coil_options *opts, const coil_class *cls);
 
 /* Registers every class of a module linked into the application. Same
  * results as coil_options_add_class, plus COIL_EABI. */
-int coil_options_add_module(coil_options *opts, const coil_module *mod);
+COIL_API int coil_options_add_module(coil_options *opts, const coil_module *mod);
 
 /* Sets a placeholder value, as `coil run --set NAME=VALUE` does. A value set
  * here overrides the context files' `properties:` and the environment.
  * Returns 0, COIL_EINVAL or COIL_ENOMEM. */
-int coil_options_set(coil_options *opts, const char *name, const char *value);
+COIL_API int coil_options_set(coil_options *opts, const char *name, const char *value);
 
 /* Whether placeholders may come from the environment (default: true). */
-void coil_options_use_environment(coil_options *opts, bool use);
+COIL_API void coil_options_use_environment(coil_options *opts, bool use);
 
 /* Most errors one load reports before it stops looking (default 100). */
-void coil_options_max_errors(coil_options *opts, size_t max);
+COIL_API void coil_options_max_errors(coil_options *opts, size_t max);
 
 /* Whether a load creates the eager singletons (default: true). With false,
  * the load reads, resolves and checks everything — modules are loaded,
  * classes and properties checked, the creation order computed — but creates
  * nothing; coil_get() then fails with COIL_ESTATE. This is `coil check`. */
-void coil_options_create_objects(coil_options *opts, bool create);
+COIL_API void coil_options_create_objects(coil_options *opts, bool create);
 
 /* ---- Contexts ------------------------------------------------------- */
 
@@ -76,13 +76,13 @@ void coil_options_create_objects(coil_options *opts, bool create);
  * (imports, modules) are relative to the file's directory. `opts` may be
  * NULL. On failure returns NULL and every error found; nothing is left
  * allocated or loaded. */
-coil_context *coil_load_file(const char *path, const coil_options *opts,
+COIL_API coil_context *coil_load_file(const char *path, const coil_options *opts,
                              coil_error **err);
 
 /* The same for a context held in memory. `name` is used as the file name
  * in error positions (NULL: "<string>"); relative paths are relative to the
  * current directory. */
-coil_context *coil_load_string(const char *yaml, const char *name,
+COIL_API coil_context *coil_load_string(const char *yaml, const char *name,
                                const coil_options *opts, coil_error **err);
 
 /* Returns the object registered under `name` (an id or an alias): for a
@@ -91,13 +91,13 @@ coil_context *coil_load_string(const char *yaml, const char *name,
  * interface (COIL_EINTERFACE otherwise). Returns NULL on failure:
  * COIL_ENOTFOUND, COIL_ESTATE (abstract definition, or a context loaded
  * without creating objects), COIL_EINTERFACE, or any creation error. */
-void *coil_get(coil_context *ctx, const char *name, const coil_interface *iface,
+COIL_API void *coil_get(coil_context *ctx, const char *name, const coil_interface *iface,
                coil_error **err);
 
 /* Destroys a prototype instance returned by coil_get() before the context
  * closes, together with the objects created only for it. Returns 0, or
  * COIL_EINVAL when `object` is not a live prototype instance of `ctx`. */
-int coil_release(coil_context *ctx, void *object);
+COIL_API int coil_release(coil_context *ctx, void *object);
 
 typedef enum coil_scope { COIL_SINGLETON = 0, COIL_PROTOTYPE = 1 } coil_scope;
 
@@ -121,11 +121,11 @@ typedef struct coil_definition_info {
 /* Every top-level definition: first the eagerly created singletons in
  * creation order, then the others in file order. The array belongs to the
  * context and is valid until coil_close(). */
-const coil_definition_info *coil_definitions(const coil_context *ctx, size_t *count);
+COIL_API const coil_definition_info *coil_definitions(const coil_context *ctx, size_t *count);
 
 /* Destroys every object in exact reverse creation order, then unloads the
  * modules. */
-void coil_close(coil_context *ctx);
+COIL_API void coil_close(coil_context *ctx);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,13 @@
 extern "C" {
 #endif
 
+/* Marks the library's public functions (the library hides everything else). */
+#if defined(__GNUC__)
+#define COIL_API __attribute__((visibility("default")))
+#else
+#define COIL_API
+#endif
+
 /* The codes, their names and their descriptions, in one append-only table.
  * Never renumber or remove a row: values are part of the ABI. */
 #define COIL_ERROR_MAP(X)                                                            \
@@ -62,27 +69,27 @@ typedef struct coil_error {
 
 /* A short description of `code` ("unknown class"); never NULL. Unknown codes
  * give "unknown error code". The string is static. */
-const char *coil_strerror(int code);
+COIL_API const char *coil_strerror(int code);
 
 /* The code's identifier ("COIL_ECLASS"); never NULL, static. */
-const char *coil_error_name(int code);
+COIL_API const char *coil_error_name(int code);
 
 /* Frees the whole chain. coil_error_free(NULL) is a no-op. */
-void coil_error_free(coil_error *err);
+COIL_API void coil_error_free(coil_error *err);
 
 /* Number of errors in the chain (0 for NULL). */
-size_t coil_error_count(const coil_error *err);
+COIL_API size_t coil_error_count(const coil_error *err);
 
 /* Formats one error (not the chain) as "file:line:column: message", or just
  * "message" when it has no position, like snprintf: writes at most `size`
  * bytes including the terminating NUL and returns the full length. */
-size_t coil_error_format(const coil_error *err, char *buf, size_t size);
+COIL_API size_t coil_error_format(const coil_error *err, char *buf, size_t size);
 
 /* Creates an error for class hooks (init, produce) to report a failure.
  * printf-style. The result belongs to the caller (normally: handed to the
  * container through the hook's `err` parameter). Returns NULL only when out
  * of memory. */
-coil_error *coil_error_new(coil_code code, const char *fmt, ...)
+COIL_API coil_error *coil_error_new(coil_code code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif

@@ -1,0 +1,71 @@
+/* The YAML reader: a libyaml event loop that builds a read-only tree of
+ * nodes, each with its file, line and column. Nodes live in an arena. */
+#ifndef COIL_YAML_TREE_H
+#define COIL_YAML_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+typedef enum coil__node_kind {
+    COIL__SCALAR = 1,
+    COIL__SEQ,
+    COIL__MAP
+} coil__node_kind;
+
+typedef struct coil__node coil__node;
+struct coil__node {
+    coil__node_kind kind;
+    unsigned line, column;   /* 1-based */
+    const char *file;        /* the file's display name (arena) */
+    /* scalars */
+    const char *text;        /* NUL-terminated (arena) */
+    size_t len;
+    bool plain;              /* plain style: its type comes from its text */
+    bool single_line;        /* plain and on one line: columns map to text */
+    const char *tag;         /* explicit tag, or NULL */
+    /* sequences: items; mappings: keys[i] -> items[i] */
+    coil__node **items;
+    coil__node **keys;
+    size_t count;
+};
+
+/* Reads YAML text. Returns the root node (NULL for an empty document) and
+ * adds any syntax error to `errs`; *ok is false when the text is not valid
+ * YAML. `file` is copied into the arena. */
+coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
+                            const char *file, coil__errors *errs, bool *ok);
+
+/* Mapping lookup by key; NULL when absent. */
+coil__node *coil__map_get(const coil__node *map, const char *key);
+
+/* The types a scalar resolves to (YAML 1.1 as PyYAML reads plain scalars;
+ * a quoted scalar is a string). */
+typedef enum coil__scalar_type {
+    COIL__S_NULL = 1,
+    COIL__S_BOOL,
+    COIL__S_INT,
+    COIL__S_FLOAT,
+    COIL__S_STRING
+} coil__scalar_type;
+
+typedef struct coil__scalar {
+    coil__scalar_type type;
+    bool b;
+    int64_t i;
+    double d;
+    bool int_overflow; /* looked like an int but does not fit int64 */
+} coil__scalar;
+
+/* Resolves `text` as a scalar of the given style and explicit tag.
+ * Returns false for an unsupported tag. */
+bool coil__scalar_resolve(const char *text, bool plain, const char *tag,
+                          coil__scalar *out);
+bool coil__parse_int(const char *s, int64_t *out, bool *overflow);
+bool coil__parse_float(const char *s, double *out);
+bool coil__parse_bool(const char *s, bool *out);
+bool coil__is_null(const char *s);
+
+#endif
