@@ -372,17 +372,20 @@ static int build_infos(coil_context *ctx, coil__vec *plan)
         info->line = d->line;
         info->column = d->column;
         info->creation_index = rt ? rt->creation_index : (size_t)-1;
-        /* Aliases. */
-        size_t na = 0;
-        for (size_t s = 0; s < cfg->alias_defs.cap; s++)
-            na += cfg->alias_defs.slots[s].key && cfg->alias_defs.slots[s].value == d;
-        const char **aliases = coil__arena_alloc(&ctx->arena, (na + 1) * sizeof *aliases);
+        /* Aliases, in the order they were written. */
+        const char **aliases =
+            coil__arena_alloc(&ctx->arena, (cfg->aliases.count + 1) * sizeof *aliases);
         if (!aliases)
             return COIL_ENOMEM;
-        na = 0;
-        for (size_t s = 0; s < cfg->alias_defs.cap; s++)
-            if (cfg->alias_defs.slots[s].key && cfg->alias_defs.slots[s].value == d)
-                aliases[na++] = cfg->alias_defs.slots[s].key;
+        size_t na = 0;
+        for (size_t s = 0; s < cfg->aliases.count; s++) {
+            const coil__alias *al = cfg->aliases.items[s];
+            bool dup = false;
+            for (size_t j = 0; j < na && !dup; j++)
+                dup = strcmp(aliases[j], al->alias) == 0;
+            if (!dup && coil__strmap_get(&cfg->alias_defs, al->alias) == d)
+                aliases[na++] = al->alias;
+        }
         info->aliases = aliases;
         /* Direct dependencies on other top-level objects, through inner
          * objects. */
