@@ -147,7 +147,7 @@ static coil__def *parse_def(coil__config *c, const coil__node *map, coil__def *o
             continue;
         }
         const char *key = k->text;
-        if (strcmp(key, "object") == 0) {
+        if (k->len == 6 && memcmp(key, "object", 6) == 0) {
             continue;
         } else if (strcmp(key, "class") == 0) {
             d->class_name = scalar(c, v, d->name, key, "a class name");

@@ -11,8 +11,7 @@
 
 typedef struct frame {
     coil__node *node;
-    coil__vec items;   /* sequences: items; mappings: key, value, key, value */
-    const char *anchor;
+    size_t base;       /* where its children start on the shared stack */
 } frame;
 
 typedef struct reader {
@@ -21,18 +20,27 @@ typedef struct reader {
     coil__errors *errs;
     frame *stack;
     size_t depth, cap;
+    coil__vec children; /* children of every open collection, innermost last:
+                           sequences: items; mappings: key, value, ... */
     coil__strmap anchors;
     bool ok;
 } reader;
 
 static coil__node *new_node(reader *r, coil__node_kind kind, yaml_mark_t mark)
 {
-    coil__node *n = coil__arena_alloc(r->a, sizeof *n);
+    coil__node *n = coil__arena_alloc_raw(r->a, sizeof *n);
     if (n) {
-        n->kind = kind;
+        n->kind = (unsigned char)kind;
+        n->plain = n->single_line = false;
         n->file = r->file;
         n->line = (unsigned)mark.line + 1;
         n->column = (unsigned)mark.column + 1;
+        n->items = n->keys = NULL;
+        n->count = 0;
+        if (kind == COIL__SCALAR) {
+            n->text = n->tag = NULL;
+            n->len = 0;
+        }
     }
     return n;
 }
@@ -58,7 +66,7 @@ static bool attach(reader *r, coil__node *n, coil__node **root)
         *root = n;
         return true;
     }
-    return coil__vec_push(&r->stack[r->depth - 1].items, n) == COIL_OK;
+    return coil__vec_push(&r->children, n) == COIL_OK;
 }
 
 static bool check_duplicate_keys(reader *r, coil__node *map)
@@ -71,7 +79,8 @@ static bool check_duplicate_keys(reader *r, coil__node *map)
                 continue;
             for (size_t j = 0; j < i; j++) {
                 coil__node *p = map->keys[j];
-                if (p->kind == COIL__SCALAR && strcmp(p->text, k->text) == 0) {
+                if (p->kind == COIL__SCALAR && p->len == k->len &&
+                    memcmp(p->text, k->text, k->len) == 0) {
                     r->ok = false;
                     coil__errors_add(r->errs, COIL_EDUPLICATE, r->file, k->line, k->column,
                                      "duplicate key '%s' (first at line %u, column %u)",
@@ -108,30 +117,31 @@ static bool close_collection(reader *r, coil__node **root)
 {
     frame *f = &r->stack[--r->depth];
     coil__node *n = f->node;
-    size_t count = f->items.count;
+    size_t count = r->children.count - f->base;
+    void **kids = r->children.items + f->base;
     bool ok = true;
     if (n->kind == COIL__SEQ) {
         n->count = count;
-        n->items = coil__arena_alloc(r->a, (count ? count : 1) * sizeof *n->items);
+        n->items = coil__arena_alloc_raw(r->a, (count ? count : 1) * sizeof *n->items);
         if (!n->items)
             ok = false;
         else if (count)
-            memcpy(n->items, f->items.items, count * sizeof *n->items);
+            memcpy(n->items, kids, count * sizeof *n->items);
     } else {
         n->count = count / 2;
-        n->keys = coil__arena_alloc(r->a, (n->count ? n->count : 1) * sizeof *n->keys);
-        n->items = coil__arena_alloc(r->a, (n->count ? n->count : 1) * sizeof *n->items);
+        n->keys = coil__arena_alloc_raw(r->a, (n->count ? n->count : 1) * sizeof *n->keys);
+        n->items = coil__arena_alloc_raw(r->a, (n->count ? n->count : 1) * sizeof *n->items);
         if (!n->keys || !n->items) {
             ok = false;
         } else {
             for (size_t i = 0; i < n->count; i++) {
-                n->keys[i] = f->items.items[2 * i];
-                n->items[i] = f->items.items[2 * i + 1];
+                n->keys[i] = kids[2 * i];
+                n->items[i] = kids[2 * i + 1];
             }
             ok = check_duplicate_keys(r, n);
         }
     }
-    coil__vec_free(&f->items);
+    r->children.count = f->base;
     return ok && attach(r, n, root);
 }
 
@@ -146,8 +156,8 @@ static bool open_collection(reader *r, coil__node *n)
         r->cap = cap;
     }
     frame *f = &r->stack[r->depth++];
-    memset(f, 0, sizeof *f);
     f->node = n;
+    f->base = r->children.count;
     return true;
 }
 
@@ -273,8 +283,7 @@ coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&parser);
-    while (r.depth)
-        coil__vec_free(&r.stack[--r.depth].items);
+    coil__vec_free(&r.children);
     free(r.stack);
     coil__strmap_free(&r.anchors);
     if (oom) {
@@ -289,9 +298,12 @@ coil__node *coil__map_get(const coil__node *map, const char *key)
 {
     if (!map || map->kind != COIL__MAP)
         return NULL;
-    for (size_t i = 0; i < map->count; i++)
-        if (map->keys[i]->kind == COIL__SCALAR && strcmp(map->keys[i]->text, key) == 0)
+    size_t len = strlen(key);
+    for (size_t i = 0; i < map->count; i++) {
+        const coil__node *k = map->keys[i];
+        if (k->kind == COIL__SCALAR && k->len == len && memcmp(k->text, key, len) == 0)
             return map->items[i];
+    }
     return NULL;
 }
 
@@ -460,10 +472,21 @@ bool coil__scalar_resolve(const char *text, bool plain, const char *tag, coil__s
         out->type = COIL__S_STRING;
         return true;
     }
-    if (coil__is_null(text))
+    /* Most plain scalars are words: the first character rules out the
+     * special forms cheaply. */
+    char c = text[0];
+    bool maybe_word = c == '\0' || c == '~' || strchr("nNtTfFyYoO", c);
+    bool maybe_number = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+    if (!maybe_word && !maybe_number) {
+        out->type = COIL__S_STRING;
+        return true;
+    }
+    if (maybe_word && coil__is_null(text))
         out->type = COIL__S_NULL;
-    else if (coil__parse_bool(text, &out->b))
+    else if (maybe_word && coil__parse_bool(text, &out->b))
         out->type = COIL__S_BOOL;
+    else if (!maybe_number)
+        out->type = COIL__S_STRING;
     else if (coil__parse_int(text, &out->i, &out->int_overflow) || out->int_overflow)
         out->type = out->int_overflow ? COIL__S_STRING : COIL__S_INT;
     else if (coil__parse_float(text, &out->d))

@@ -17,19 +17,23 @@ typedef enum coil__node_kind {
 
 typedef struct coil__node coil__node;
 struct coil__node {
-    coil__node_kind kind;
+    unsigned char kind;      /* coil__node_kind */
+    bool plain;              /* scalars: plain style, typed by their text */
+    bool single_line;        /* plain and on one line: columns map to text */
     unsigned line, column;   /* 1-based */
     const char *file;        /* the file's display name (arena) */
-    /* scalars */
-    const char *text;        /* NUL-terminated (arena) */
-    size_t len;
-    bool plain;              /* plain style: its type comes from its text */
-    bool single_line;        /* plain and on one line: columns map to text */
-    const char *tag;         /* explicit tag, or NULL */
-    /* sequences: items; mappings: keys[i] -> items[i] */
-    coil__node **items;
-    coil__node **keys;
-    size_t count;
+    union {
+        struct {             /* scalars */
+            const char *text;   /* NUL-terminated (arena) */
+            const char *tag;    /* explicit tag, or NULL */
+            size_t len;
+        };
+        struct {             /* sequences: items; mappings: keys[i] -> items[i] */
+            coil__node **items;
+            coil__node **keys;
+            size_t count;
+        };
+    };
 };
 
 /* Reads YAML text. Returns the root node (NULL for an empty document) and

@@ -2,6 +2,7 @@
  * its class's property table and converts it once, at load. The generic
  * setters then copy bound values into instance fields. No class parses. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,18 +377,14 @@ static coil__rt *bind_ref(coil__binder *b, coil__rt *owner_rt, const coil_proper
 
 /* ---- Binding a definition --------------------------------------------- */
 
-static const coil_property *find_property(const coil_class *cls, const char *name,
+static const coil_property *find_property(const coil__class_entry *ce, const char *name,
                                           size_t *index)
 {
-    if (!cls->properties)
+    uintptr_t i = (uintptr_t)coil__strmap_get(&ce->props, name);
+    if (!i)
         return NULL;
-    for (size_t i = 0; cls->properties[i].name; i++) {
-        if (strcmp(cls->properties[i].name, name) == 0) {
-            *index = i;
-            return &cls->properties[i];
-        }
-    }
-    return NULL;
+    *index = i - 1;
+    return &ce->cls->properties[i - 1];
 }
 
 static bool is_null_value(const coil__node *n)
@@ -523,6 +520,7 @@ void coil__bind(coil__binder *b, coil__rt *rt)
         return;
     }
     const coil_class *cls = rt->cls = ce->cls;
+    rt->ce = ce;
     size_t nprops = 0;
     if (cls->properties)
         while (cls->properties[nprops].name)
@@ -539,7 +537,7 @@ void coil__bind(coil__binder *b, coil__rt *rt)
     for (size_t i = 0; i < d->nprops; i++) {
         const coil__prop_entry *e = &d->props[i];
         size_t idx;
-        const coil_property *p = find_property(cls, e->name, &idx);
+        const coil_property *p = find_property(ce, e->name, &idx);
         if (!p) {
             coil__errors_add(b->errs, COIL_EPROPERTY, e->key->file, e->key->line,
                              e->key->column, "object '%s': class '%s' has no property '%s'",
@@ -670,7 +668,8 @@ static void *copy_array(const void *src, size_t n, size_t es)
     return dst;
 }
 
-int coil__field_set(void *self, const coil__bound *bv, void *target, void **targets)
+int coil__field_set(void *self, const coil__bound *bv, void *target, void **targets,
+                    bool share)
 {
     char *field = (char *)self + bv->prop->offset;
     size_t n = bv->v.list.count;
@@ -688,7 +687,7 @@ int coil__field_set(void *self, const coil__bound *bv, void *target, void **targ
     case COIL_T_REF: memcpy(field, &target, sizeof target); return COIL_OK;
     case COIL_T_MAP:
     case COIL_T_ANY: {
-        json_t *j = json_deep_copy(bv->v.json);
+        json_t *j = share ? json_incref(bv->v.json) : json_deep_copy(bv->v.json);
         if (!j)
             return COIL_ENOMEM;
         memcpy(field, &j, sizeof j);

@@ -13,6 +13,7 @@
 typedef struct coil__class_entry {
     const coil_class *cls;
     const char *source;       /* "the application" or "module 'PATH'" */
+    coil__strmap props;       /* property name -> index + 1 (as a pointer) */
 } coil__class_entry;
 
 typedef struct coil__registry {
@@ -60,6 +61,7 @@ typedef struct coil__bound {
 struct coil__rt {
     coil__def *def;
     const coil_class *cls;
+    const coil__class_entry *ce;
     coil__bound *bounds;      /* in property-table order */
     size_t nbounds;
     coil__rt **edges;         /* what must exist first: depends-on, then refs */
@@ -88,8 +90,11 @@ void coil__bind(coil__binder *b, coil__rt *rt);
 void coil__bound_release(coil__rt *rt);
 
 /* Applies bound value `bv` to the instance field; refs get `target`
- * (the product) or `targets` for lists. Returns 0 or COIL_ENOMEM. */
-int coil__field_set(void *self, const coil__bound *bv, void *target, void **targets);
+ * (the product) or `targets` for lists. With `share`, a JSON value is
+ * handed over by reference instead of copied: for objects created once.
+ * Returns 0 or COIL_ENOMEM. */
+int coil__field_set(void *self, const coil__bound *bv, void *target, void **targets,
+                    bool share);
 void coil__field_free(void *self, const coil_property *prop);
 
 /* Whether objects of `rt` implement `iface`; `self` may be NULL (then a

@@ -270,7 +270,7 @@ static coil__instance *create_instance(coil_context *ctx, coil__rt *rt, coil__in
                 targets[k] = t->product;
             }
         }
-        if (coil__field_set(inst->self, bv, target, targets)) {
+        if (coil__field_set(inst->self, bv, target, targets, coil__is_shared(rt))) {
             free(targets);
             coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,11 @@ void coil__registry_init(coil__registry *r, coil__arena *a)
 
 void coil__registry_free(coil__registry *r)
 {
+    for (size_t i = 0; i < r->classes.cap; i++) {
+        coil__class_entry *e = r->classes.slots[i].value;
+        if (r->classes.slots[i].key)
+            coil__strmap_free(&e->props);
+    }
     for (size_t i = r->handles.count; i-- > 0;)
         dlclose(r->handles.items[i]);
     coil__vec_free(&r->handles);
@@ -73,6 +79,14 @@ void coil__registry_add(coil__registry *r, const coil_class *cls, const char *so
     }
     e->cls = cls;
     e->source = source;
+    coil__strmap_init(&e->props);
+    for (size_t i = 0; cls->properties && cls->properties[i].name; i++) {
+        if (coil__strmap_put(&e->props, cls->properties[i].name, (void *)(uintptr_t)(i + 1),
+                             NULL)) {
+            coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
+            return;
+        }
+    }
 }
 
 void coil__registry_add_module(coil__registry *r, const coil_module *m, const char *source,

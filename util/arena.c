@@ -1,8 +1,13 @@
 /* A bump allocator: the parsed files and their definitions live in one
- * arena per context and are released together. */
+ * arena per context and are released together. Blocks grow geometrically;
+ * the large ones ask for transparent huge pages, so a context of 100,000
+ * objects takes a few hundred page faults instead of a hundred thousand. */
+#define _DEFAULT_SOURCE 1 /* madvise */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/util.h"
 
@@ -11,7 +16,9 @@ struct coil__arena_block {
     max_align_t data[];
 };
 
-#define ARENA_BLOCK (64u * 1024u)
+#define ARENA_BLOCK (64u * 1024u)          /* the first block */
+#define ARENA_BLOCK_MAX (8u * 1024u * 1024u) /* blocks stop growing here */
+#define HUGE_PAGE (2u * 1024u * 1024u)
 
 void coil__arena_init(coil__arena *a)
 {
@@ -31,37 +38,73 @@ void coil__arena_free(coil__arena *a)
 
 void *coil__arena_alloc(coil__arena *a, size_t size)
 {
-    const size_t align = _Alignof(max_align_t);
-    size = (size + align - 1) & ~(align - 1);
-    if (size == 0)
-        size = align;
-    if ((size_t)(a->end - a->cur) < size || !a->cur) {
-        size_t payload = size > ARENA_BLOCK / 2 ? size : ARENA_BLOCK;
-        coil__arena_block *b = malloc(sizeof *b + payload);
+    void *p = coil__arena_alloc_raw(a, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+static coil__arena_block *new_block(size_t payload)
+{
+    size_t total = sizeof(coil__arena_block) + payload;
+    if (total >= HUGE_PAGE) {
+        void *p = NULL;
+        total = (total + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+        if (posix_memalign(&p, HUGE_PAGE, total) != 0)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, total, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+        return p;
+    }
+    return malloc(total);
+}
+
+static void *arena_take(coil__arena *a, size_t size, size_t align)
+{
+    uintptr_t cur = (uintptr_t)a->cur;
+    uintptr_t at = (cur + align - 1) & ~(uintptr_t)(align - 1);
+    if (a->cur && at + size <= (uintptr_t)a->end) {
+        a->cur = (char *)(at + size);
+        return (void *)at;
+    }
+    size_t next = a->next_block ? a->next_block : ARENA_BLOCK;
+    if (size > next / 4) {
+        /* A large allocation gets a block of its own behind the current
+         * one, so the current block's free space is not wasted. */
+        coil__arena_block *b = new_block(size);
         if (!b)
             return NULL;
-        if (size > ARENA_BLOCK / 2 && a->head) {
-            /* A large allocation gets its own block behind the current one,
-             * so the current block's free space is not wasted. */
+        if (a->head) {
             b->next = a->head->next;
             a->head->next = b;
-            memset(b->data, 0, size);
-            return b->data;
+        } else {
+            b->next = NULL;
+            a->head = b;
+            a->cur = a->end = (char *)b->data + size;
         }
-        b->next = a->head;
-        a->head = b;
-        a->cur = (char *)b->data;
-        a->end = a->cur + payload;
+        return b->data;
     }
-    void *p = a->cur;
-    a->cur += size;
-    memset(p, 0, size);
-    return p;
+    size_t payload = next - sizeof(coil__arena_block);
+    coil__arena_block *b = new_block(payload);
+    if (!b)
+        return NULL;
+    a->next_block = next < ARENA_BLOCK_MAX ? next * 2 : next;
+    b->next = a->head;
+    a->head = b;
+    a->cur = (char *)b->data + size;
+    a->end = (char *)b->data + payload;
+    return b->data;
+}
+
+void *coil__arena_alloc_raw(coil__arena *a, size_t size)
+{
+    return arena_take(a, size ? size : 1, _Alignof(max_align_t));
 }
 
 char *coil__arena_strndup(coil__arena *a, const char *s, size_t n)
 {
-    char *p = coil__arena_alloc(a, n + 1);
+    char *p = arena_take(a, n + 1, 1);
     if (p) {
         memcpy(p, s, n);
         p[n] = '\0';

@@ -21,12 +21,15 @@ typedef struct coil__arena_block coil__arena_block;
 typedef struct coil__arena {
     coil__arena_block *head;
     char *cur, *end;
+    size_t next_block;  /* size of the next block */
 } coil__arena;
 
 void coil__arena_init(coil__arena *a);
 void coil__arena_free(coil__arena *a);
 /* Zeroed memory, aligned for any type; NULL when out of memory. */
 void *coil__arena_alloc(coil__arena *a, size_t size);
+/* The same, not zeroed: for memory the caller fills at once. */
+void *coil__arena_alloc_raw(coil__arena *a, size_t size);
 char *coil__arena_strndup(coil__arena *a, const char *s, size_t n);
 char *coil__arena_strdup(coil__arena *a, const char *s);
 char *coil__arena_printf(coil__arena *a, const char *fmt, ...) COIL__PRINTF(2, 3);
