@@ -7,12 +7,15 @@
  *     typedef struct lister { void *finder; char *title; int64_t limit; } lister;
  *
  *     static const coil_property lister_properties[] = {
- *         { "finder", COIL_T_REF,    offsetof(lister, finder), COIL_REQUIRED },
- *         { "title",  COIL_T_STRING, offsetof(lister, title) },
- *         { "limit",  COIL_T_INT,    offsetof(lister, limit),
+ *         { .name = "finder", .type = COIL_T_REF,
+ *           .offset = offsetof(lister, finder), .flags = COIL_REQUIRED },
+ *         { .name = "title", .type = COIL_T_STRING, .offset = offsetof(lister, title) },
+ *         { .name = "limit", .type = COIL_T_INT, .offset = offsetof(lister, limit),
  *           .check = COIL_RANGE(1, 100), .default_value = "10" },
  *         COIL_PROPERTIES_END
  *     };
+ *
+ * (Designated initializers keep -Wextra quiet about the fields left out.)
  *
  *     const coil_class lister_class = {
  *         .abi = COIL_ABI_VERSION, .name = "lister", .size = sizeof(lister),
