@@ -123,6 +123,8 @@ static coil__def *parse_def(coil__config *c, const coil__node *map, coil__def *o
     d->scope = COIL_SINGLETON;
 
     const coil__node *id_node = coil__map_get(map, "object");
+    if (id_node && id_node->kind == COIL__SCALAR && id_node->plain && coil__is_null(id_node->text))
+        id_node = NULL; /* `object:` left empty, as Spring Python allows for inner objects */
     if (id_node) {
         d->id = scalar(c, id_node, outer ? outer->name : NULL, "object", "a name");
         if (!d->id)

@@ -147,7 +147,9 @@ typedef struct coil_class {
 
     /* Runs after every property is set and every referenced object is
      * initialized. Return 0 on success; on failure return non-zero and
-     * optionally set *err (coil_error_new). */
+     * optionally set *err (coil_error_new): the load then fails with that
+     * error's code and message, prefixed "object 'ID': init failed: " and
+     * positioned at the definition (COIL_EINIT when the hook gave none). */
     int (*init)(void *self, coil_error **err);
 
     /* Runs at close (in exact reverse creation order), or when a load fails

@@ -45,7 +45,8 @@ COIL_API void coil_options_free(coil_options *opts);
 
 /* Registers a class compiled into the application. Returns 0, or
  * COIL_EINVAL (NULL argument, wrong ABI version, a class without a name or
- * memory) or COIL_EDUPLICATE (a class of that name is already registered). */
+ * memory) or COIL_EDUPLICATE (another class of that name is registered).
+ * Registering the same descriptor again is a no-op. */
 COIL_API int coil_options_add_class(coil_options *opts, const coil_class *cls);
 
 /* Registers every class of a module linked into the application. Same
