@@ -116,9 +116,12 @@ static coil__def *parse_def(coil__config *c, const coil__node *map, coil__def *o
         oom(c);
         return NULL;
     }
-    d->file = map->file;
-    d->line = map->line;
-    d->column = map->column;
+    /* A definition is where its first key is: for a flow mapping that is
+     * past the brace. */
+    const coil__node *first = map->count ? map->keys[0] : map;
+    d->file = first->file;
+    d->line = first->line;
+    d->column = first->column;
     d->outer = outer;
     d->scope = COIL_SINGLETON;
 

@@ -479,8 +479,13 @@ static coil_context *load(const char *path, const char *text, const char *name,
             coil__rt_new(&b, d, false);
     }
     size_t ntop = ctx->rts.count;
-    for (size_t i = 0; i < ntop && !coil__errors_full(&errs); i++)
+    for (size_t i = 0; i < ntop; i++) {
+        if (coil__errors_full(&errs)) {
+            errs.truncated = true; /* there may be more: say so */
+            break;
+        }
         coil__bind(&b, ctx->rts.items[i]);
+    }
     coil__graph_cycles(&ctx->rts, &errs);
 
     if (!errs.count && !errs.oom) {
