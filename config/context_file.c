@@ -200,6 +200,9 @@ static coil__def *parse_def(coil__config *c, const coil__node *map, coil__def *o
             }
             if (d->nprops)
                 memcpy(props, d->props, d->nprops * sizeof *props);
+            /* YAML already refuses a key twice in one map: only names given
+             * under both properties and constructor-args can clash. */
+            size_t before = d->nprops;
             for (size_t j = 0; j < v->count; j++) {
                 const coil__node *pk = v->keys[j];
                 if (pk->kind != COIL__SCALAR) {
@@ -208,7 +211,7 @@ static coil__def *parse_def(coil__config *c, const coil__node *map, coil__def *o
                     continue;
                 }
                 bool dup = false;
-                for (size_t m = 0; m < d->nprops; m++) {
+                for (size_t m = 0; m < before; m++) {
                     if (strcmp(props[m].name, pk->text) == 0) {
                         ERR(c, COIL_EDUPLICATE, pk,
                             "object '%s': property '%s' is given twice (properties and "
@@ -633,7 +636,8 @@ static void inherit(coil__config *c, coil__def *d, coil__vec *stack)
         if (!overridden)
             props[k++] = parent->props[i];
     }
-    memcpy(props + k, d->props, d->nprops * sizeof *props);
+    if (d->nprops)
+        memcpy(props + k, d->props, d->nprops * sizeof *props);
     d->props = props;
     d->nprops = k + d->nprops;
     if (parent->ndepends) {

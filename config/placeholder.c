@@ -1,7 +1,9 @@
 /* Placeholder expansion. ${NAME}, ${NAME:-default} (the default may itself
  * hold placeholders), and $${ for a literal "${". A value taken from a
  * `properties:` map is expanded in turn; a cycle is an error. */
+#include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "config/placeholder.h"
@@ -81,6 +83,24 @@ static bool lookup(expander *x, const char *name, coil__buf *out, size_t offset,
         bool ok = expand_text(x, p->text, p->len, offset, out);
         x->depth--;
         return ok;
+    }
+    if (strcmp(name, "COIL_CONTEXT_DIR") == 0) {
+        /* The directory of the file this scalar is in, absolute. */
+        char real[PATH_MAX];
+        const char *file = x->origin->file;
+        if (file[0] != '<' && realpath(file, real)) {
+            char *slash = strrchr(real, '/');
+            if (slash == real)
+                slash[1] = '\0';
+            else if (slash)
+                *slash = '\0';
+        } else if (!getcwd(real, sizeof real)) {
+            real[0] = '.';
+            real[1] = '\0';
+        }
+        *found = true;
+        coil__buf_adds(out, real);
+        return true;
     }
     if (x->v->use_env) {
         const char *env = getenv(name);

@@ -4,6 +4,8 @@
 #ifndef COIL_PLACEHOLDER_H
 #define COIL_PLACEHOLDER_H
 
+#include <string.h>
+
 #include "config/yaml_tree.h"
 
 typedef struct coil__vars {
@@ -23,10 +25,7 @@ const char *coil__expand(coil__arena *a, const coil__vars *v, const coil__node *
 /* Whether the text contains a '$' at all (the fast path). */
 static inline bool coil__has_placeholder(const coil__node *n)
 {
-    for (const char *p = n->text; *p; p++)
-        if (*p == '$')
-            return true;
-    return false;
+    return memchr(n->text, '$', n->len) != NULL;
 }
 
 #endif

@@ -320,8 +320,10 @@ static json_t *to_json(coil__binder *b, const coil__node *n, const char *owner,
 
 /* ---- Refs --------------------------------------------------------------- */
 
+/* `index` is the position in a list of refs, or -1 for a single ref; it
+ * only names an anonymous inner object in messages. */
 static coil__rt *bind_ref(coil__binder *b, coil__rt *owner_rt, const coil_property *p,
-                          const coil__node *n, const char *inner_name)
+                          const coil__node *n, long index)
 {
     const char *owner = owner_rt->def->name;
     const coil__node *idn = unwrap(n, ref_key, NULL);
@@ -348,7 +350,11 @@ static coil__rt *bind_ref(coil__binder *b, coil__rt *owner_rt, const coil_proper
         }
         target = d->rt;
     } else if (coil__is_inner_def(n)) {
-        coil__def *d = coil__config_parse_inner(b->cfg, n, owner_rt->def, inner_name);
+        const char *inner_name =
+            index < 0 ? coil__arena_printf(b->a, "%s.%s", owner, p->name)
+                      : coil__arena_printf(b->a, "%s.%s[%ld]", owner, p->name, index);
+        coil__def *d =
+            inner_name ? coil__config_parse_inner(b->cfg, n, owner_rt->def, inner_name) : NULL;
         if (!d)
             return NULL;
         if (d->parent)
@@ -363,16 +369,7 @@ static coil__rt *bind_ref(coil__binder *b, coil__rt *owner_rt, const coil_proper
             owner, p->name, type_words(COIL_T_REF), coil__describe(b->a, n));
         return NULL;
     }
-    if (target && p->iface && target->cls) {
-        if (coil__implements(target->cls, NULL, p->iface, NULL) == COIL__IMPL_NO) {
-            ERR(b, COIL_EINTERFACE, idn ? idn : n,
-                "object '%s': property '%s' needs interface '%s', which object '%s' (class "
-                "'%s') does not implement",
-                owner, p->name, p->iface->name, target->def->name, target->cls->name);
-            return NULL;
-        }
-    }
-    return target;
+    return target; /* interfaces are checked once every class is known */
 }
 
 /* ---- Binding a definition --------------------------------------------- */
@@ -437,11 +434,9 @@ static bool bind_value(coil__binder *b, coil__rt *rt, const coil_property *p,
     case COIL_T_ANY:
         out->v.json = to_json(b, n, owner, p->name);
         return out->v.json != NULL;
-    case COIL_T_REF: {
-        const char *name = coil__arena_printf(b->a, "%s.%s", owner, p->name);
-        out->v.ref = name ? bind_ref(b, rt, p, n, name) : NULL;
+    case COIL_T_REF:
+        out->v.ref = bind_ref(b, rt, p, n, -1);
         return out->v.ref != NULL;
-    }
     default:
         break;
     }
@@ -468,8 +463,7 @@ static bool bind_value(coil__binder *b, coil__rt *rt, const coil_property *p,
         const coil__node *item = seq->items[i];
         char *slot = items + count * es;
         if (et == COIL_T_REF) {
-            const char *name = coil__arena_printf(b->a, "%s.%s[%zu]", owner, p->name, i);
-            coil__rt *t = name ? bind_ref(b, rt, p, item, name) : NULL;
+            coil__rt *t = bind_ref(b, rt, p, item, (long)i);
             if (!t) {
                 ok = false;
                 continue;
@@ -804,4 +798,41 @@ coil__impl coil__implements(const coil_class *cls, void *self, const coil_interf
         }
     }
     return COIL__IMPL_NO;
+}
+
+static void check_iface(coil__binder *b, const coil__rt *rt, const coil__bound *bv,
+                        const coil__rt *target, const coil__node *at)
+{
+    const coil_property *p = bv->prop;
+    if (!target->cls || coil__implements(target->cls, NULL, p->iface, NULL) != COIL__IMPL_NO)
+        return;
+    const coil__node *idn = unwrap(at, ref_key, NULL);
+    if (idn)
+        at = idn;
+    ERR(b, COIL_EINTERFACE, at,
+        "object '%s': property '%s' needs interface '%s', which object '%s' (class '%s') "
+        "does not implement",
+        rt->def->name, p->name, p->iface->name, target->def->name, target->cls->name);
+}
+
+void coil__check_interfaces(coil__binder *b)
+{
+    for (size_t i = 0; i < b->rts->count; i++) {
+        const coil__rt *rt = b->rts->items[i];
+        for (size_t k = 0; k < rt->nbounds; k++) {
+            const coil__bound *bv = &rt->bounds[k];
+            if (!bv->prop->iface || !bv->node)
+                continue;
+            if (bv->prop->type == COIL_T_REF) {
+                check_iface(b, rt, bv, bv->v.ref, bv->node);
+            } else if (bv->prop->type == COIL_T_REFS) {
+                const coil__node *seq = unwrap(bv->node, list_wrappers, NULL);
+                if (!seq)
+                    seq = bv->node;
+                for (size_t j = 0; j < bv->v.list.count; j++)
+                    check_iface(b, rt, bv, ((coil__rt **)bv->v.list.items)[j],
+                                j < seq->count ? seq->items[j] : bv->node);
+            }
+        }
+    }
 }

@@ -88,6 +88,9 @@ coil__rt *coil__rt_new(coil__binder *b, coil__def *d, bool inner);
 /* Resolves the class and binds every property of `rt`. */
 void coil__bind(coil__binder *b, coil__rt *rt);
 void coil__bound_release(coil__rt *rt);
+/* Checks, once all are bound, that refs whose property names an interface
+ * point at objects that implement it (as far as classes tell statically). */
+void coil__check_interfaces(coil__binder *b);
 
 /* Applies bound value `bv` to the instance field; refs get `target`
  * (the product) or `targets` for lists. With `share`, a JSON value is
@@ -123,6 +126,7 @@ typedef struct coil__instance {
     struct coil__instance *owner; /* created for another object, or NULL */
     size_t napplied;              /* bounds applied to fields */
     bool initialized;
+    max_align_t storage[];        /* the object itself, for classes with a size */
 } coil__instance;
 
 #endif

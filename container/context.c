@@ -144,8 +144,8 @@ static void destroy_instance(coil__instance *inst)
         cls->destroy(inst->self);
     for (size_t i = 0; i < inst->napplied; i++)
         coil__field_free(inst->self, inst->rt->bounds[i].prop);
-    if (inst->self) {
-        if (cls->create && cls->dealloc)
+    if (inst->self && cls->create) {
+        if (cls->dealloc)
             cls->dealloc(inst->self);
         else
             free(inst->self);
@@ -224,7 +224,7 @@ static coil__instance *create_instance(coil_context *ctx, coil__rt *rt, coil__in
     const coil_class *cls = rt->cls;
     const coil__def *d = rt->def;
     size_t mark = ctx->log.count;
-    coil__instance *inst = calloc(1, sizeof *inst);
+    coil__instance *inst = calloc(1, sizeof *inst + (cls->create ? 0 : cls->size));
     if (!inst) {
         coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -239,11 +239,7 @@ static coil__instance *create_instance(coil_context *ctx, coil__rt *rt, coil__in
             goto fail;
         }
     } else {
-        inst->self = calloc(1, cls->size);
-        if (!inst->self) {
-            coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
-            goto fail;
-        }
+        inst->self = inst->storage; /* allocated with the record */
     }
     for (size_t i = 0; i < rt->nbounds; i++) {
         const coil__bound *bv = &rt->bounds[i];
@@ -355,6 +351,7 @@ static int build_infos(coil_context *ctx, coil__vec *plan)
         rt->creation_index = k++;
     }
     size_t later = k;
+    coil__vec deps = { 0 }, todo = { 0 };
     for (size_t i = 0; i < cfg->defs.count; i++) {
         coil__def *d = cfg->defs.items[i];
         if (d->overridden)
@@ -376,7 +373,7 @@ static int build_infos(coil_context *ctx, coil__vec *plan)
         const char **aliases =
             coil__arena_alloc(&ctx->arena, (cfg->aliases.count + 1) * sizeof *aliases);
         if (!aliases)
-            return COIL_ENOMEM;
+            goto oom;
         size_t na = 0;
         for (size_t s = 0; s < cfg->aliases.count; s++) {
             const coil__alias *al = cfg->aliases.items[s];
@@ -389,9 +386,9 @@ static int build_infos(coil_context *ctx, coil__vec *plan)
         info->aliases = aliases;
         /* Direct dependencies on other top-level objects, through inner
          * objects. */
-        coil__vec deps = { 0 }, todo = { 0 };
+        deps.count = todo.count = 0;
         if (rt && coil__vec_push(&todo, rt))
-            return COIL_ENOMEM;
+            goto oom;
         while (todo.count) {
             coil__rt *cur = todo.items[--todo.count];
             for (size_t e = 0; e < cur->nedges; e++) {
@@ -405,24 +402,25 @@ static int build_infos(coil_context *ctx, coil__vec *plan)
                         seen = deps.items[j] == t->def->id;
                     rc = seen ? COIL_OK : coil__vec_push(&deps, (void *)t->def->id);
                 }
-                if (rc) {
-                    coil__vec_free(&deps);
-                    coil__vec_free(&todo);
-                    return COIL_ENOMEM;
-                }
+                if (rc)
+                    goto oom;
             }
         }
         const char **dn = coil__arena_alloc(&ctx->arena, (deps.count + 1) * sizeof *dn);
-        if (dn && deps.count)
-            memcpy(dn, deps.items, deps.count * sizeof *dn);
-        coil__vec_free(&deps);
-        coil__vec_free(&todo);
         if (!dn)
-            return COIL_ENOMEM;
+            goto oom;
+        if (deps.count)
+            memcpy(dn, deps.items, deps.count * sizeof *dn);
         info->depends_on = dn;
     }
+    coil__vec_free(&deps);
+    coil__vec_free(&todo);
     ctx->ninfos = n;
     return COIL_OK;
+oom:
+    coil__vec_free(&deps);
+    coil__vec_free(&todo);
+    return COIL_ENOMEM;
 }
 
 static coil_context *load(const char *path, const char *text, const char *name,
@@ -486,6 +484,7 @@ static coil_context *load(const char *path, const char *text, const char *name,
         }
         coil__bind(&b, ctx->rts.items[i]);
     }
+    coil__check_interfaces(&b);
     coil__graph_cycles(&ctx->rts, &errs);
 
     if (!errs.count && !errs.oom) {
