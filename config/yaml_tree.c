@@ -182,11 +182,15 @@ static void syntax_error(reader *r, yaml_parser_t *p, const char *text, size_t l
     }
     r->ok = false;
     const char *problem = p->problem ? p->problem : "malformed YAML";
-    if (p->context)
+    unsigned cline = (unsigned)p->context_mark.line + 1;
+    unsigned ccol = (unsigned)p->context_mark.column + 1;
+    if (p->context && (cline != line || ccol != col))
         coil__errors_add(r->errs, COIL_ESYNTAX, r->file, line, col,
                          "YAML syntax error: %s (%s at line %u, column %u)", problem,
-                         p->context, (unsigned)p->context_mark.line + 1,
-                         (unsigned)p->context_mark.column + 1);
+                         p->context, cline, ccol);
+    else if (p->context)
+        coil__errors_add(r->errs, COIL_ESYNTAX, r->file, line, col,
+                         "YAML syntax error: %s (%s)", problem, p->context);
     else
         coil__errors_add(r->errs, COIL_ESYNTAX, r->file, line, col, "YAML syntax error: %s",
                          problem);
