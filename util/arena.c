@@ -1,13 +1,10 @@
 /* A bump allocator: the parsed files and their definitions live in one
- * arena per context and are released together. Blocks grow geometrically;
- * the large ones ask for transparent huge pages, so a context of 100,000
- * objects takes a few hundred page faults instead of a hundred thousand. */
-#define _DEFAULT_SOURCE 1 /* madvise */
+ * arena per context and are released together. Blocks grow geometrically,
+ * so a large context makes few, large allocations. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util/util.h"
 
@@ -18,7 +15,6 @@ struct coil__arena_block {
 
 #define ARENA_BLOCK (64u * 1024u)          /* the first block */
 #define ARENA_BLOCK_MAX (8u * 1024u * 1024u) /* blocks stop growing here */
-#define HUGE_PAGE (2u * 1024u * 1024u)
 
 void coil__arena_init(coil__arena *a)
 {
@@ -46,18 +42,7 @@ void *coil__arena_alloc(coil__arena *a, size_t size)
 
 static coil__arena_block *new_block(size_t payload)
 {
-    size_t total = sizeof(coil__arena_block) + payload;
-    if (total >= HUGE_PAGE) {
-        void *p = NULL;
-        total = (total + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-        if (posix_memalign(&p, HUGE_PAGE, total) != 0)
-            return NULL;
-#ifdef MADV_HUGEPAGE
-        madvise(p, total, MADV_HUGEPAGE); /* advice only: failure is harmless */
-#endif
-        return p;
-    }
-    return malloc(total);
+    return malloc(sizeof(coil__arena_block) + payload);
 }
 
 static void *arena_take(coil__arena *a, size_t size, size_t align)
