@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/context_file.h"
 
@@ -273,11 +274,13 @@ static char *read_whole(const char *path, size_t *len, int *err)
         *err = errno;
         return NULL;
     }
-    size_t cap = 64 * 1024, n = 0;
+    /* Size the buffer from the file; grow only if it grows meanwhile. */
+    struct stat st;
+    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+    size_t n = 0;
     char *buf = malloc(cap);
     while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
+        n += fread(buf + n, 1, cap - n, f);
         if (n < cap) {
             if (ferror(f)) {
                 *err = errno ? errno : EIO;

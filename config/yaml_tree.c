@@ -37,10 +37,6 @@ static coil__node *new_node(reader *r, coil__node_kind kind, yaml_mark_t mark)
         n->column = (unsigned)mark.column + 1;
         n->items = n->keys = NULL;
         n->count = 0;
-        if (kind == COIL__SCALAR) {
-            n->text = n->tag = NULL;
-            n->len = 0;
-        }
     }
     return n;
 }
@@ -118,17 +114,21 @@ static bool close_collection(reader *r, coil__node **root)
     frame *f = &r->stack[--r->depth];
     coil__node *n = f->node;
     size_t count = r->children.count - f->base;
+    if (count > UINT32_MAX) {
+        fail(r, n->line, n->column, "%s", "a collection with more than 4 billion entries");
+        return false;
+    }
     void **kids = r->children.items + f->base;
     bool ok = true;
     if (n->kind == COIL__SEQ) {
-        n->count = count;
+        n->count = (uint32_t)count;
         n->items = coil__arena_alloc_raw(r->a, (count ? count : 1) * sizeof *n->items);
         if (!n->items)
             ok = false;
         else if (count)
             memcpy(n->items, kids, count * sizeof *n->items);
     } else {
-        n->count = count / 2;
+        n->count = (uint32_t)(count / 2);
         n->keys = coil__arena_alloc_raw(r->a, (n->count ? n->count : 1) * sizeof *n->keys);
         n->items = coil__arena_alloc_raw(r->a, (n->count ? n->count : 1) * sizeof *n->items);
         if (!n->keys || !n->items) {
@@ -234,13 +234,19 @@ coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
             }
             break;
         case YAML_SCALAR_EVENT:
+            if (ev.data.scalar.length > UINT32_MAX) {
+                fail(&r, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
+                     "%s", "a scalar longer than 4 GiB");
+                done = true;
+                break;
+            }
             n = new_node(&r, COIL__SCALAR, ev.start_mark);
             if (!n || !(n->text = coil__arena_strndup(a, (const char *)ev.data.scalar.value,
                                                       ev.data.scalar.length))) {
                 oom = done = true;
                 break;
             }
-            n->len = ev.data.scalar.length;
+            n->len = (uint32_t)ev.data.scalar.length;
             n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
             n->single_line = n->plain && ev.start_mark.line == ev.end_mark.line;
             if (ev.data.scalar.tag) {
@@ -499,3 +505,6 @@ bool coil__scalar_resolve(const char *text, bool plain, const char *tag, coil__s
         out->type = COIL__S_STRING;
     return true;
 }
+
+_Static_assert(sizeof(void *) != 8 || sizeof(coil__node) == 40,
+               "a node stays at 40 bytes on 64-bit machines");

@@ -16,22 +16,24 @@ typedef enum coil__node_kind {
 } coil__node_kind;
 
 typedef struct coil__node coil__node;
-struct coil__node {
+struct coil__node {          /* 40 bytes: a large context has millions */
     unsigned char kind;      /* coil__node_kind */
     bool plain;              /* scalars: plain style, typed by their text */
     bool single_line;        /* plain and on one line: columns map to text */
     unsigned line, column;   /* 1-based */
+    union {
+        uint32_t len;        /* scalars: bytes of text */
+        uint32_t count;      /* collections: entries */
+    };
     const char *file;        /* the file's display name (arena) */
     union {
         struct {             /* scalars */
             const char *text;   /* NUL-terminated (arena) */
             const char *tag;    /* explicit tag, or NULL */
-            size_t len;
         };
         struct {             /* sequences: items; mappings: keys[i] -> items[i] */
             coil__node **items;
             coil__node **keys;
-            size_t count;
         };
     };
 };

@@ -1,20 +1,26 @@
 /* A bump allocator: the parsed files and their definitions live in one
  * arena per context and are released together. Blocks grow geometrically,
- * so a large context makes few, large allocations. */
+ * so a large context makes few, large allocations; those are mapped with
+ * their pages populated at once, which costs one call instead of a page
+ * fault for every 4 KiB the arena fills. */
+#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS, MAP_POPULATE */
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/util.h"
 
 struct coil__arena_block {
     coil__arena_block *next;
+    size_t mapped;      /* bytes mapped with mmap, or 0 for malloc */
     max_align_t data[];
 };
 
 #define ARENA_BLOCK (64u * 1024u)          /* the first block */
 #define ARENA_BLOCK_MAX (8u * 1024u * 1024u) /* blocks stop growing here */
+#define ARENA_MAP_MIN (1u * 1024u * 1024u)   /* blocks this large are mapped */
 
 void coil__arena_init(coil__arena *a)
 {
@@ -26,7 +32,10 @@ void coil__arena_free(coil__arena *a)
     coil__arena_block *b = a->head;
     while (b) {
         coil__arena_block *next = b->next;
-        free(b);
+        if (b->mapped)
+            munmap(b, b->mapped);
+        else
+            free(b);
         b = next;
     }
     memset(a, 0, sizeof *a);
@@ -42,7 +51,22 @@ void *coil__arena_alloc(coil__arena *a, size_t size)
 
 static coil__arena_block *new_block(size_t payload)
 {
-    return malloc(sizeof(coil__arena_block) + payload);
+    size_t total = sizeof(coil__arena_block) + payload;
+#ifdef MAP_POPULATE
+    if (total >= ARENA_MAP_MIN) {
+        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (p != MAP_FAILED) {
+            coil__arena_block *b = p;
+            b->mapped = total;
+            return b;
+        }
+    }
+#endif
+    coil__arena_block *b = malloc(total);
+    if (b)
+        b->mapped = 0;
+    return b;
 }
 
 static void *arena_take(coil__arena *a, size_t size, size_t align)
