@@ -694,24 +694,14 @@ int coil__field_set(void *self, const coil__bound *bv, void *target, void **targ
         memcpy(field, &l, sizeof l);
         return COIL_OK;
     }
-    case COIL_T_INTS: {
-        coil_ints l = { n, copy_array(bv->v.list.items, n, sizeof(int64_t)) };
-        if (!l.items)
-            return COIL_ENOMEM;
-        memcpy(field, &l, sizeof l);
-        return COIL_OK;
-    }
-    case COIL_T_DOUBLES: {
-        coil_doubles l = { n, copy_array(bv->v.list.items, n, sizeof(double)) };
-        if (!l.items)
-            return COIL_ENOMEM;
-        memcpy(field, &l, sizeof l);
-        return COIL_OK;
-    }
+    case COIL_T_INTS:
+    case COIL_T_DOUBLES:
     case COIL_T_BOOLS: {
-        coil_bools l = { n, copy_array(bv->v.list.items, n, sizeof(bool)) };
-        if (!l.items)
+        /* All three are { size_t count; T *items; }: copy by element size. */
+        void *items = copy_array(bv->v.list.items, n, elem_size(element_type(bv->prop->type)));
+        if (!items)
             return COIL_ENOMEM;
+        coil_ints l = { n, items };
         memcpy(field, &l, sizeof l);
         return COIL_OK;
     }
