@@ -31,6 +31,25 @@ void coil__registry_free(coil__registry *r)
     coil__strmap_free(&r->loaded);
 }
 
+static size_t field_size(coil_type t)
+{
+    switch (t) {
+    case COIL_T_STRING: return sizeof(char *);
+    case COIL_T_INT: return sizeof(int64_t);
+    case COIL_T_DOUBLE: return sizeof(double);
+    case COIL_T_BOOL: return sizeof(bool);
+    case COIL_T_STRINGS: return sizeof(coil_strings);
+    case COIL_T_INTS: return sizeof(coil_ints);
+    case COIL_T_DOUBLES: return sizeof(coil_doubles);
+    case COIL_T_BOOLS: return sizeof(coil_bools);
+    case COIL_T_REF: return sizeof(void *);
+    case COIL_T_REFS: return sizeof(coil_refs);
+    case COIL_T_MAP:
+    case COIL_T_ANY: return sizeof(json_t *);
+    }
+    return 0;
+}
+
 const char *coil__class_problem(const coil_class *cls)
 {
     if (!cls)
@@ -45,8 +64,11 @@ const char *coil__class_problem(const coil_class *cls)
         for (const coil_property *p = cls->properties; p->name; p++) {
             if (p->type < COIL_T_STRING || p->type > COIL_T_ANY)
                 return "a property has an unknown type";
-            if (cls->size && p->offset >= cls->size)
-                return "a property's offset lies outside the instance";
+            /* The whole field must lie inside the instance: the setters
+             * write it blindly. */
+            if (cls->size && (p->offset > cls->size ||
+                              field_size(p->type) > cls->size - p->offset))
+                return "a property's field lies outside the instance";
         }
     }
     return NULL;

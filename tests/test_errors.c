@@ -778,6 +778,24 @@ CTEST(errors, options_checks) {
     cr_assert_eq(coil_options_add_class(opts, &future), COIL_EINVAL);
     static const coil_class nameless = { .abi = COIL_ABI_VERSION, .name = NULL, .size = 8 };
     cr_assert_eq(coil_options_add_class(opts, &nameless), COIL_EINVAL);
+    static const coil_class no_memory = { .abi = COIL_ABI_VERSION, .name = "no_memory" };
+    cr_assert_eq(coil_options_add_class(opts, &no_memory), COIL_EINVAL, "neither size nor create");
+    /* A field that starts inside the instance but runs past its end. */
+    static const coil_property overhang_props[] = {
+        { .name = "s", .type = COIL_T_STRINGS, .offset = 8 },
+        COIL_PROPERTIES_END
+    };
+    static const coil_class overhang = { .abi = COIL_ABI_VERSION, .name = "overhang", .size = 16,
+                                         .properties = overhang_props };
+    cr_assert_eq(coil_options_add_class(opts, &overhang), COIL_EINVAL,
+                 "a 16-byte list at offset 8 of a 16-byte instance");
+    static const coil_property bad_type_props[] = {
+        { .name = "t", .type = (coil_type)99, .offset = 0 },
+        COIL_PROPERTIES_END
+    };
+    static const coil_class bad_type = { .abi = COIL_ABI_VERSION, .name = "bad_type", .size = 16,
+                                         .properties = bad_type_props };
+    cr_assert_eq(coil_options_add_class(opts, &bad_type), COIL_EINVAL);
 
     cr_assert_eq(coil_options_add_module(opts, NULL), COIL_EINVAL);
     cr_assert_eq(coil_options_add_module(NULL, &linked_module), COIL_EINVAL);
