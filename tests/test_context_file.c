@@ -2,6 +2,7 @@
  * abstract/parent inheritance, constructor-args. */
 #include "support/support.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,33 @@ CTEST(context_file, load_file_relative_to_cwd) {
     cr_assert_str_eq(d[0].file, "imports/common.yaml");
     cr_assert_eq(d[0].line, 5);
     cr_assert_eq(d[0].column, 5);
+    coil_close(ctx);
+    coil_options_free(opts);
+}
+
+CTEST(context_file, context_dir_placeholder_is_the_files_directory) {
+    chdir_data();
+    char data[PATH_MAX];
+    cr_assert_not_null(realpath(".", data));
+    coil_options *opts = test_options();
+    coil_error *err = NULL;
+    coil_context *ctx = coil_load_file("contextdir/main.yaml", opts, &err);
+    cr_assert_not_null(ctx, "%s", dump_errors(err));
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "%s/contextdir/data.txt", data);
+    everything *here = coil_get(ctx, "here", NULL, NULL);
+    cr_assert_str_eq(here->s, want);
+    snprintf(want, sizeof want, "%s/contextdir/sub/data.txt", data);
+    everything *there = coil_get(ctx, "there", NULL, NULL);
+    cr_assert_str_eq(there->s, want, "an imported file's own directory");
+    coil_close(ctx);
+
+    /* A value given by the program wins, like any placeholder's. */
+    coil_options_set(opts, "COIL_CONTEXT_DIR", "/elsewhere");
+    ctx = coil_load_file("contextdir/main.yaml", opts, &err);
+    cr_assert_not_null(ctx, "%s", dump_errors(err));
+    here = coil_get(ctx, "here", NULL, NULL);
+    cr_assert_str_eq(here->s, "/elsewhere/data.txt");
     coil_close(ctx);
     coil_options_free(opts);
 }
