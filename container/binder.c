@@ -769,23 +769,35 @@ coil__impl coil__implements(const coil_class *cls, void *self, const coil_interf
 {
     if (cls->implements) {
         for (const coil_implements *i = cls->implements; i->iface; i++) {
-            if (i->iface == iface ||
-                (i->iface->name && iface->name && strcmp(i->iface->name, iface->name) == 0)) {
-                if (ops)
-                    *ops = i->ops;
-                return COIL__IMPL_YES;
-            }
+            /* The same descriptor, or one of the same name (a module and
+             * its user each link their own copy) whose signature agrees. */
+            if (i->iface != iface &&
+                !(i->iface->name && iface->name && strcmp(i->iface->name, iface->name) == 0))
+                continue;
+            if (i->iface != iface && i->iface->signature && iface->signature &&
+                i->iface->signature != iface->signature)
+                return COIL__IMPL_MISMATCH;
+            if (ops)
+                *ops = i->ops;
+            return COIL__IMPL_YES;
         }
     }
     if (cls->query) {
-        if (!self)
-            return COIL__IMPL_MAYBE;
-        const void *o = cls->query(self, iface);
+        const void *o = self ? cls->query(self, iface) : NULL;
         if (o) {
             if (ops)
                 *ops = o;
             return COIL__IMPL_YES;
         }
+        if (!self && !cls->forward)
+            return COIL__IMPL_MAYBE;
+    }
+    /* A class that forwards calls generically implements any interface
+     * that can be forwarded. */
+    if (cls->forward && iface->forward_ops) {
+        if (ops)
+            *ops = iface->forward_ops;
+        return COIL__IMPL_YES;
     }
     return COIL__IMPL_NO;
 }
@@ -794,7 +806,9 @@ static void check_iface(coil__binder *b, const coil__rt *rt, const coil__bound *
                         const coil__rt *target, const coil__node *at)
 {
     const coil_property *p = bv->prop;
-    if (!target->cls || coil__implements(target->cls, NULL, p->iface, NULL) != COIL__IMPL_NO)
+    coil__impl impl = target->cls ? coil__implements(target->cls, NULL, p->iface, NULL)
+                                  : COIL__IMPL_YES;
+    if (impl == COIL__IMPL_YES || impl == COIL__IMPL_MAYBE)
         return;
     const coil__node *idn = unwrap(at, ref_key, NULL);
     if (idn)

@@ -102,9 +102,15 @@ void coil__field_free(void *self, const coil_property *prop);
 
 /* Whether objects of `rt` implement `iface`; `self` may be NULL (then a
  * class with only a query hook answers "maybe"). */
-typedef enum { COIL__IMPL_NO, COIL__IMPL_YES, COIL__IMPL_MAYBE } coil__impl;
+typedef enum { COIL__IMPL_NO, COIL__IMPL_YES, COIL__IMPL_MAYBE, COIL__IMPL_MISMATCH } coil__impl;
 coil__impl coil__implements(const coil_class *cls, void *self, const coil_interface *iface,
                             const void **ops);
+
+/* ---- Live objects (objects.c) -------------------------------------------- */
+/* Every product the container hands out maps to its class and instance. */
+int coil__objects_add(const void *object, const coil_class *cls, void *self);
+void coil__objects_remove(const void *object);
+bool coil__objects_find(const void *object, const coil_class **cls, void **self);
 
 /* ---- Graph (graph.c) ---------------------------------------------------- */
 /* Reports every dependency cycle among `rts`. */
@@ -126,6 +132,7 @@ typedef struct coil__instance {
     struct coil__instance *owner; /* created for another object, or NULL */
     size_t napplied;              /* bounds applied to fields */
     bool initialized;
+    bool registered;              /* in the live-object map (objects.c) */
     max_align_t storage[];        /* the object itself, for classes with a size */
 } coil__instance;
 

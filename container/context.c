@@ -140,6 +140,8 @@ void coil_options_create_objects(coil_options *opts, bool create)
 static void destroy_instance(coil__instance *inst)
 {
     const coil_class *cls = inst->rt->cls;
+    if (inst->registered)
+        coil__objects_remove(inst->product);
     if (inst->initialized && cls->destroy)
         cls->destroy(inst->self);
     for (size_t i = 0; i < inst->napplied; i++)
@@ -295,6 +297,12 @@ static coil__instance *create_instance(coil_context *ctx, coil__rt *rt, coil__in
         coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
+    if (coil__objects_add(inst->product, cls, inst->self)) {
+        ctx->log.count--;
+        coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    inst->registered = true;
     return inst;
 fail:
     destroy_instance(inst);

@@ -41,6 +41,7 @@
 #include <jansson.h>
 
 #include "coil/error.h"
+#include "coil/interface.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -98,8 +99,6 @@ typedef struct coil_check {
 /* Property flags. */
 #define COIL_REQUIRED 0x1u  /* absence is a load error */
 
-struct coil_interface;
-
 typedef struct coil_property {
     const char *name;             /* the YAML key */
     coil_type type;
@@ -115,12 +114,6 @@ typedef struct coil_property {
 
 #define COIL_PROPERTIES_END { .name = NULL }
 
-/* An interface descriptor. Generated from an interface file by `coil gen`;
- * matched by name. Later ABI versions append fields. */
-typedef struct coil_interface {
-    unsigned abi;                 /* COIL_ABI_VERSION */
-    const char *name;
-} coil_interface;
 
 /* One row of a class's interface table: the interface and the ops table
  * (a struct of function pointers) that implements it. */
@@ -167,8 +160,16 @@ typedef struct coil_class {
 
     /* Optional, for interfaces known only at run time (a proxy configured in
      * YAML): return the ops table for `iface`, or NULL. Consulted when the
-     * static table does not list the interface. */
+     * static table does not list the interface. Return the interface's
+     * `forward_ops` to have every typed call of that interface reach the
+     * `forward` hook below. */
     const void *(*query)(void *self, const coil_interface *iface);
+
+    /* Optional: implements calls generically. A call through an
+     * interface's forward_ops arrives here with its method descriptor and
+     * unpacked arguments (see coil_forward_fn). `self` is the object
+     * (for factories, the product). A remote proxy is such a class. */
+    coil_forward_fn forward;
 } coil_class;
 
 /* A module: a shared library that exports one descriptor under the symbol

@@ -51,7 +51,9 @@ extern "C" {
     X(COIL_EINTERFACE, 19, "interface not implemented")                              \
     X(COIL_EINIT, 20, "object initialization failed")                                \
     X(COIL_ESTATE, 21, "operation not allowed in this state")                        \
-    X(COIL_ETOOMANY, 22, "too many errors")
+    X(COIL_ETOOMANY, 22, "too many errors")                                          \
+    X(COIL_EPARAMS, 23, "invalid parameters")                                        \
+    X(COIL_ENOMETHOD, 24, "no such method")
 
 typedef enum coil_code {
 #define COIL__ERROR_ENUM(name, value, text) name = value,
