@@ -110,6 +110,8 @@ coil__impl coil__implements(const coil_class *cls, void *self, const coil_interf
 /* Every product the container hands out maps to its class and instance. */
 int coil__objects_add(const void *object, const coil_class *cls, void *self);
 void coil__objects_remove(const void *object);
+/* Makes room for `more` objects at once (a load knows how many it makes). */
+int coil__objects_reserve(size_t more);
 bool coil__objects_find(const void *object, const coil_class **cls, void **self);
 
 /* ---- Graph (graph.c) ---------------------------------------------------- */

@@ -314,6 +314,10 @@ fail:
  * (what was created stays: it is valid). */
 static bool create_plan(coil_context *ctx, coil__vec *plan, coil__errors *errs)
 {
+    /* Room in the live-object map for the plan at once, not by doubling
+     * (an allocation failure here is not an error: adds grow it anyway). */
+    if (plan->count > 1)
+        coil__objects_reserve(plan->count);
     for (size_t i = 0; i < plan->count; i++) {
         coil__rt *rt = plan->items[i];
         if (rt->instance)

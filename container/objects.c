@@ -88,6 +88,19 @@ int coil__objects_add(const void *object, const coil_class *cls, void *self)
     return rc;
 }
 
+int coil__objects_reserve(size_t more)
+{
+    int rc = COIL_OK;
+    pthread_rwlock_wrlock(&lock);
+    size_t want = used + more, new_cap = cap ? cap : 64;
+    while (want * 4 > new_cap * 3)
+        new_cap *= 2;
+    if (new_cap != cap && !rehash(new_cap))
+        rc = COIL_ENOMEM;
+    pthread_rwlock_unlock(&lock);
+    return rc;
+}
+
 void coil__objects_remove(const void *object)
 {
     pthread_rwlock_wrlock(&lock);
