@@ -1,25 +1,32 @@
 /* coil — the host binary. `coil check CONTEXT` loads a context without
- * creating anything and prints what a load would create, in order. */
+ * creating anything and prints what a load would create, in order;
+ * `coil gen FILE -o DIR` turns an interface file into C (cli/gen.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coil/coil.h"
+#include "cli/gen.h"
 
 #define COIL_CLI_VERSION "0.1.0"
 
 static const char usage[] =
     "usage: coil check CONTEXT [--set NAME=VALUE]... [--no-env]\n"
+    "       coil gen INTERFACE [-o DIR]\n"
     "       coil --help | --version\n"
     "\n"
     "commands:\n"
     "  check   load CONTEXT, report every error with file:line:column, and print\n"
     "          the objects a load would create, in creation order; creates nothing\n"
+    "  gen     turn the interface file INTERFACE into C: writes DIR/NAME.h and\n"
+    "          DIR/NAME.c, NAME being the interface's name; a file whose content\n"
+    "          would not change is left untouched\n"
     "\n"
     "options:\n"
     "  --set NAME=VALUE  give placeholder ${NAME} a value (wins over the context's\n"
     "                    properties: and the environment); may repeat\n"
-    "  --no-env          do not take placeholder values from the environment\n";
+    "  --no-env          do not take placeholder values from the environment\n"
+    "  -o, --output DIR  (gen) where to write; created when missing (default: .)\n";
 
 static void print_errors(const char *prog, const coil_error *err)
 {
@@ -88,6 +95,42 @@ static int cmd_check(const char *prog, const char *path, coil_options *opts)
     return 0;
 }
 
+static int cmd_gen(const char *prog, int argc, char **argv)
+{
+    const char *path = NULL, *dir = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
+            strncmp(a, "--output=", 9) == 0) {
+            const char *d = a[1] == '-' && a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!d || !*d) {
+                fprintf(stderr, "%s: %s expects a directory\n", prog, a);
+                return 2;
+            }
+            dir = d;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "%s: unknown option '%s'\n\n%s", prog, a, usage);
+            return 2;
+        } else if (!path) {
+            path = a;
+        } else {
+            fprintf(stderr, "%s: gen takes one interface file\n", prog);
+            return 2;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "%s: gen needs an interface file\n\n%s", prog, usage);
+        return 2;
+    }
+    coil_error *err = NULL;
+    if (coil__gen_files(path, dir ? dir : ".", NULL, &err) != 0) {
+        print_errors(prog, err);
+        coil_error_free(err);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *prog = "coil";
@@ -103,6 +146,8 @@ int main(int argc, char **argv)
         printf("coil %s\n", COIL_CLI_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "gen") == 0)
+        return cmd_gen(prog, argc, argv);
     if (strcmp(argv[1], "check") != 0) {
         fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, argv[1], usage);
         return 2;

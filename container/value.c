@@ -274,6 +274,14 @@ static bool is_optional(const coil_typeinfo *t)
     return t->kind == COIL_K_OPTIONAL;
 }
 
+/* optional<string> and optional<any> are the element's own pointer, NULL
+ * when absent; other optionals point at a separately allocated element. */
+static bool nullable_pointer(const coil_typeinfo *t)
+{
+    return t->kind == COIL_K_OPTIONAL &&
+           (t->elem->kind == COIL_K_STRING || t->elem->kind == COIL_K_ANY);
+}
+
 static int from_json_struct(const coil_typeinfo *t, const json_t *j, char *out, path *p,
                             coil_error **err)
 {
@@ -395,6 +403,13 @@ static int from_json(const coil_typeinfo *t, const json_t *j, void *out, path *p
         return from_json_map(t, j, out, p, err);
     case COIL_K_OPTIONAL: {
         void *v = NULL;
+        if (nullable_pointer(t)) {
+            if (json_is_null(j)) {
+                memcpy(out, &v, sizeof v);
+                return COIL_OK;
+            }
+            return from_json(t->elem, j, out, p, err);
+        }
         if (!json_is_null(j)) {
             v = calloc(1, t->elem->size);
             if (!v)
@@ -554,7 +569,9 @@ static json_t *to_json(const coil_typeinfo *t, const void *in, path *p, coil_err
     case COIL_K_OPTIONAL: {
         const void *v;
         memcpy(&v, in, sizeof v);
-        return v ? to_json(t->elem, v, p, err) : json_null();
+        if (!v)
+            return json_null();
+        return to_json(t->elem, nullable_pointer(t) ? in : v, p, err);
     }
     case COIL_K_ANY: {
         json_t *v;
@@ -651,7 +668,9 @@ void coil_value_free(const coil_typeinfo *t, void *v)
     case COIL_K_OPTIONAL: {
         void *e;
         memcpy(&e, v, sizeof e);
-        if (e) {
+        if (nullable_pointer(t)) {
+            coil_value_free(t->elem, v);
+        } else if (e) {
             coil_value_free(t->elem, e);
             free(e);
         }

@@ -8,7 +8,7 @@
 uint64_t coil__hash(const char *s)
 {
     /* FNV-1a, 64-bit. */
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 14695981039346656037ull; /* the FNV-1a 64 offset basis */
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         h ^= *p;
         h *= 1099511628211ull;

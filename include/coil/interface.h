@@ -17,7 +17,9 @@
  *   bytes         coil_bytes        { unsigned char *data; size_t len; } (JSON: base64)
  *   list<T>       struct { T *items; size_t count; }
  *   map<T>        struct { char **keys; T *values; size_t count; }
- *   optional<T>   T *               NULL when absent (JSON null)
+ *   optional<T>   T *               NULL when absent (JSON null); for
+ *                                   optional<string> and optional<any> the
+ *                                   element's own pointer (char *, json_t *)
  *   any           json_t *          never NULL (JSON null is json_null())
  *   struct S      a generated struct with the declared fields, in order
  *   enum E        a generated C enum (JSON: the value's name)

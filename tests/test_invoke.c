@@ -1,0 +1,468 @@
+/* Calls through a generated interface (tests/data/iface/calc.yaml): typed
+ * calls on objects from coil_get, dynamic invocation with positional and
+ * named JSON params and every parameter error, application errors, and a
+ * class that forwards calls generically (as the remoting proxy will),
+ * which must behave exactly like the local object. */
+#include "support/support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "calc.h"
+
+/* ---- The implementation ---------------------------------------------------- */
+
+typedef struct calc_impl {
+    int64_t base;     /* added to every sum: shows the object is configured */
+    int64_t notes;
+} calc_impl;
+
+static int impl_add(void *self, int64_t a, int64_t b, int64_t *result, coil_error **err) {
+    (void)err;
+    *result = a + b + ((calc_impl *)self)->base;
+    return 0;
+}
+
+static int impl_greet(void *self, const char *name, const char *title, char **result,
+                      coil_error **err) {
+    (void)self;
+    (void)err;
+    size_t n = strlen(name) + (title ? strlen(title) + 1 : 0) + 8;
+    *result = malloc(n);
+    snprintf(*result, n, "Hello, %s%s%s", title ? title : "", title ? " " : "", name);
+    return 0;
+}
+
+static int impl_centroid(void *self, const calc_list_point *points, calc_point *result,
+                         coil_error **err) {
+    (void)self;
+    if (!points->count) {
+        *err = coil_error_new(COIL_EVALUE, "the centroid of no points is undefined");
+        return COIL_EVALUE;
+    }
+    calc_point c = { 0, 0 };
+    for (size_t i = 0; i < points->count; i++) {
+        c.x += points->items[i].x / (double)points->count;
+        c.y += points->items[i].y / (double)points->count;
+    }
+    *result = c;
+    return 0;
+}
+
+static int impl_tally(void *self, const calc_list_string *words, calc_map_int *result,
+                      coil_error **err) {
+    (void)self;
+    (void)err;
+    calc_map_int m = { calloc(words->count + 1, sizeof(char *)),
+                       calloc(words->count + 1, sizeof(int64_t)), 0 };
+    for (size_t i = 0; i < words->count; i++) {
+        size_t k = 0;
+        while (k < m.count && strcmp(m.keys[k], words->items[i]) != 0)
+            k++;
+        if (k == m.count)
+            m.keys[m.count++] = strdup(words->items[i]);
+        m.values[k]++;
+    }
+    *result = m;
+    return 0;
+}
+
+static int impl_echo(void *self, const json_t *value, json_t **result, coil_error **err) {
+    (void)self;
+    (void)err;
+    *result = json_deep_copy(value);
+    return 0;
+}
+
+static int impl_reverse(void *self, const coil_bytes *data, coil_bytes *result,
+                        coil_error **err) {
+    (void)self;
+    (void)err;
+    coil_bytes r = { malloc(data->len + 1), data->len };
+    for (size_t i = 0; i < data->len; i++)
+        r.data[i] = data->data[data->len - 1 - i];
+    *result = r;
+    return 0;
+}
+
+static int impl_note(void *self, const char *text, coil_error **err) {
+    (void)text;
+    (void)err;
+    ((calc_impl *)self)->notes++;
+    return 0;
+}
+
+static int impl_fail(void *self, int64_t code, coil_error **err) {
+    (void)self;
+    if (code == 0)
+        return COIL_EINIT; /* fails without saying why */
+    *err = coil_error_new((coil_code)code, "failing on purpose with %lld", (long long)code);
+    return (int)code;
+}
+
+static int impl_feel(void *self, calc_mood m, calc_mood *result, coil_error **err) {
+    (void)self;
+    (void)err;
+    *result = m == CALC_MOOD_HAPPY ? CALC_MOOD_SAD : CALC_MOOD_HAPPY;
+    return 0;
+}
+
+static const calc_ops impl_ops = {
+    .add = impl_add, .greet = impl_greet, .centroid = impl_centroid, .tally = impl_tally,
+    .echo = impl_echo, .reverse = impl_reverse, .note = impl_note, .fail = impl_fail,
+    .feel = impl_feel, /* count is left out on purpose */
+};
+
+static const coil_property impl_props[] = {
+    { .name = "base", .type = COIL_T_INT, .offset = offsetof(calc_impl, base) },
+    COIL_PROPERTIES_END
+};
+static const coil_implements impl_ifaces[] = { { &calc_interface, &impl_ops }, COIL_IMPLEMENTS_END };
+static const coil_class impl_class = {
+    .abi = COIL_ABI_VERSION, .name = "calc_impl", .size = sizeof(calc_impl),
+    .properties = impl_props, .implements = impl_ifaces,
+};
+
+/* ---- A forwarding class: marshals every call to JSON and back -------------- */
+
+typedef struct loopback {
+    void *target;
+    int64_t forwarded;
+} loopback;
+
+static int loopback_forward(void *self, const coil_method *m, void *const *args, void *result,
+                            coil_error **err) {
+    loopback *lb = self;
+    lb->forwarded++;
+    json_t *params = json_array();
+    for (size_t i = 0; i < m->nparams; i++) {
+        json_t *v = coil_value_to_json(m->params[i].type, args[i], m->params[i].name, err);
+        if (!v) {
+            json_decref(params);
+            return (*err)->code;
+        }
+        json_array_append_new(params, v);
+    }
+    json_t *reply = NULL;
+    int rc = coil_invoke_method(lb->target, &calc_interface, m, params, &reply, err);
+    json_decref(params);
+    if (rc == 0 && m->result)
+        rc = coil_value_from_json(m->result, reply, result, m->name, err);
+    json_decref(reply);
+    return rc;
+}
+
+static const coil_property loopback_props[] = {
+    { .name = "target", .type = COIL_T_REF, .offset = offsetof(loopback, target),
+      .flags = COIL_REQUIRED, .iface = &calc_interface },
+    COIL_PROPERTIES_END
+};
+static const coil_class loopback_class = {
+    .abi = COIL_ABI_VERSION, .name = "loopback", .size = sizeof(loopback),
+    .properties = loopback_props, .forward = loopback_forward,
+};
+
+typedef struct plain { int64_t n; } plain;
+static const coil_class plain_class = { .abi = COIL_ABI_VERSION, .name = "plain",
+                                        .size = sizeof(plain) };
+
+static coil_context *load_calc(void) {
+    coil_options *opts = coil_options_new();
+    coil_options_add_class(opts, &impl_class);
+    coil_options_add_class(opts, &loopback_class);
+    coil_options_add_class(opts, &plain_class);
+    coil_error *err = NULL;
+    coil_context *ctx = coil_load_string("objects:\n"
+                                         "  - object: calc\n"
+                                         "    class: calc_impl\n"
+                                         "    properties: {base: 100}\n"
+                                         "  - object: proxy\n"
+                                         "    class: loopback\n"
+                                         "    properties: {target: {ref: calc}}\n"
+                                         "  - object: other\n"
+                                         "    class: plain\n",
+                                         "calc.yaml", opts, &err);
+    coil_options_free(opts);
+    cr_assert_not_null(ctx, "%s", err ? err->message : "");
+    return ctx;
+}
+
+/* ---- Typed calls ------------------------------------------------------------- */
+
+/* Every typed call, against the local object and through the forwarder:
+ * the results must be the same. */
+static void typed_calls(void *obj) {
+    coil_error *err = NULL;
+    int64_t sum = 0;
+    cr_assert_eq(calc_add(obj, 2, 3, &sum, &err), 0, "%s", err ? err->message : "");
+    cr_assert_eq(sum, 105);
+
+    char *hello = NULL;
+    cr_assert_eq(calc_greet(obj, "Ann", NULL, &hello, &err), 0);
+    cr_assert_str_eq(hello, "Hello, Ann");
+    free(hello);
+    cr_assert_eq(calc_greet(obj, "Ann", "Dr.", &hello, &err), 0);
+    cr_assert_str_eq(hello, "Hello, Dr. Ann");
+    free(hello);
+
+    calc_point pts[] = { { 0, 0 }, { 2, 4 } };
+    calc_list_point list = { pts, 2 };
+    calc_point c;
+    cr_assert_eq(calc_centroid(obj, &list, &c, &err), 0);
+    cr_assert_float_eq(c.x, 1.0, 1e-12);
+    cr_assert_float_eq(c.y, 2.0, 1e-12);
+
+    char *words[] = { "a", "b", "a" };
+    calc_list_string wl = { words, 3 };
+    calc_map_int tally = { 0 };
+    cr_assert_eq(calc_tally(obj, &wl, &tally, &err), 0);
+    cr_assert_eq(tally.count, 2);
+    cr_assert_str_eq(tally.keys[0], "a");
+    cr_assert_eq(tally.values[0], 2);
+    calc_map_int_free(&tally);
+
+    json_t *in = json_pack("{s:[i,s,n]}", "k", 1, "two"), *out = NULL;
+    cr_assert_eq(calc_echo(obj, in, &out, &err), 0);
+    cr_assert(json_equal(in, out));
+    json_decref(in);
+    json_decref(out);
+
+    unsigned char raw[] = { 1, 0, 2 };
+    coil_bytes b = { raw, 3 }, rb = { 0 };
+    cr_assert_eq(calc_reverse(obj, &b, &rb, &err), 0);
+    cr_assert_eq(rb.len, 3);
+    cr_assert(rb.data[0] == 2 && rb.data[1] == 0 && rb.data[2] == 1);
+    free(rb.data);
+
+    calc_mood mood;
+    cr_assert_eq(calc_feel(obj, CALC_MOOD_HAPPY, &mood, &err), 0);
+    cr_assert_eq(mood, CALC_MOOD_SAD);
+
+    cr_assert_eq(calc_note(obj, "remember", &err), 0);
+
+    /* Errors come back with the service's code and message. */
+    cr_assert_eq(calc_fail(obj, COIL_EVALUE, &err), COIL_EVALUE);
+    cr_assert_str_eq(err->message, "failing on purpose with 10");
+    coil_error_free(err);
+    err = NULL;
+
+    calc_list_point none = { NULL, 0 };
+    calc_point untouched = { 7, 7 };
+    cr_assert_eq(calc_centroid(obj, &none, &untouched, &err), COIL_EVALUE);
+    cr_assert_str_eq(err->message, "the centroid of no points is undefined");
+    cr_assert_float_eq(untouched.x, 7.0, 0, "the result is untouched on error");
+    coil_error_free(err);
+    err = NULL;
+
+    /* A method the class left out. */
+    int64_t n = -1;
+    cr_assert_eq(calc_count(obj, &n, &err), COIL_EINTERFACE);
+    cr_assert_str_eq(err->message, "calc.count is not implemented");
+    cr_assert_eq(n, -1);
+    coil_error_free(err);
+}
+
+CTEST(invoke, typed_calls_on_a_local_object) {
+    coil_context *ctx = load_calc();
+    coil_error *err = NULL;
+    void *calc = coil_get(ctx, "calc", &calc_interface, &err);
+    cr_assert_not_null(calc, "%s", err ? err->message : "");
+    typed_calls(calc);
+    cr_assert_eq(((calc_impl *)calc)->notes, 1);
+    coil_close(ctx);
+}
+
+CTEST(invoke, typed_calls_through_a_forwarding_object_behave_the_same) {
+    coil_context *ctx = load_calc();
+    coil_error *err = NULL;
+    void *proxy = coil_get(ctx, "proxy", &calc_interface, &err);
+    cr_assert_not_null(proxy, "%s", err ? err->message : "");
+    typed_calls(proxy);
+    loopback *lb = proxy;
+    cr_assert_eq(lb->forwarded, 12, "every call went through forward (%lld)",
+                 (long long)lb->forwarded);
+    cr_assert_eq(((calc_impl *)lb->target)->notes, 1);
+    coil_close(ctx);
+}
+
+CTEST(invoke, interface_checks) {
+    coil_context *ctx = load_calc();
+    coil_error *err = NULL;
+    cr_assert_null(coil_get(ctx, "other", &calc_interface, &err));
+    cr_assert_eq(err->code, COIL_EINTERFACE);
+    cr_assert_str_eq(err->message, "object 'other' (class 'plain') does not implement interface 'calc'");
+    coil_error_free(err);
+    err = NULL;
+
+    /* A typed call on an object that does not implement the interface. */
+    void *other = coil_get(ctx, "other", NULL, NULL);
+    int64_t sum;
+    cr_assert_eq(calc_add(other, 1, 2, &sum, &err), COIL_EINTERFACE);
+    cr_assert_str_eq(err->message, "class 'plain' does not implement interface 'calc'");
+    coil_error_free(err);
+    err = NULL;
+
+    /* A pointer the container never handed out. */
+    int local;
+    cr_assert_eq(calc_add(&local, 1, 2, &sum, &err), COIL_ENOTFOUND);
+    coil_error_free(err);
+    err = NULL;
+
+    /* The same interface name with another signature: two builds disagree. */
+    coil_interface changed = calc_interface;
+    changed.signature ^= 1;
+    void *calc = coil_get(ctx, "calc", NULL, NULL);
+    cr_assert_null(coil_ops(calc, &changed, &err));
+    cr_assert_eq(err->code, COIL_EINTERFACE);
+    cr_assert_not_null(strstr(err->message, "signatures differ"), "%s", err->message);
+    coil_error_free(err);
+    coil_close(ctx);
+
+    /* After close, the objects are gone from the map. */
+    err = NULL;
+    cr_assert_eq(calc_add(calc, 1, 2, &sum, &err), COIL_ENOTFOUND);
+    coil_error_free(err);
+}
+
+CTEST(invoke, a_ref_property_checks_its_interface_at_load) {
+    coil_options *opts = coil_options_new();
+    coil_options_add_class(opts, &loopback_class);
+    coil_options_add_class(opts, &plain_class);
+    coil_error *err = NULL;
+    cr_assert_null(coil_load_string("objects:\n"
+                                    "  - object: proxy\n"
+                                    "    class: loopback\n"
+                                    "    properties: {target: {ref: other}}\n"
+                                    "  - object: other\n"
+                                    "    class: plain\n",
+                                    "app.yaml", opts, &err));
+    EXPECT_ONLY_ERROR(err, COIL_EINTERFACE, "app.yaml", 4, 32,
+                      "object 'proxy': property 'target' needs interface 'calc', which object "
+                      "'other' (class 'plain') does not implement");
+    coil_error_free(err);
+    coil_options_free(opts);
+}
+
+/* ---- Dynamic invocation --------------------------------------------------------- */
+
+static json_t *invoke_ok(void *obj, const char *method, const char *params) {
+    json_error_t je;
+    json_t *p = params ? json_loads(params, JSON_DECODE_ANY, &je) : NULL;
+    json_t *result = NULL;
+    coil_error *err = NULL;
+    int rc = coil_invoke(obj, &calc_interface, method, p, &result, &err);
+    cr_assert_eq(rc, 0, "%s(%s): %s", method, params ? params : "", err ? err->message : "");
+    json_decref(p);
+    return result;
+}
+
+static void invoke_fails(void *obj, const char *method, const char *params, int code,
+                         const char *message) {
+    json_error_t je;
+    json_t *p = params ? json_loads(params, JSON_DECODE_ANY, &je) : NULL;
+    json_t *result = (json_t *)0x1;
+    coil_error *err = NULL;
+    cr_assert_eq(coil_invoke(obj, &calc_interface, method, p, &result, &err), code, "%s(%s)",
+                 method, params ? params : "");
+    cr_assert_not_null(err);
+    cr_assert_eq(err->code, code, "%s(%s): %s", method, params, err->message);
+    cr_assert_str_eq(err->message, message, "%s(%s)", method, params ? params : "");
+    cr_assert_eq(result, (json_t *)0x1, "the result is untouched on error");
+    coil_error_free(err);
+    json_decref(p);
+}
+
+static void expect_json(json_t *got, const char *want) {
+    json_error_t je;
+    json_t *w = json_loads(want, JSON_DECODE_ANY, &je);
+    char *g = json_dumps(got, JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    cr_assert(json_equal(got, w), "got %s, want %s", g, want);
+    free(g);
+    json_decref(w);
+    json_decref(got);
+}
+
+CTEST(invoke, positional_and_named_params) {
+    coil_context *ctx = load_calc();
+    void *calc = coil_get(ctx, "calc", NULL, NULL);
+    expect_json(invoke_ok(calc, "add", "[2, 3]"), "105");
+    expect_json(invoke_ok(calc, "add", "{\"b\": 3, \"a\": 2}"), "105");
+    expect_json(invoke_ok(calc, "greet", "[\"Ann\"]"), "\"Hello, Ann\"");
+    expect_json(invoke_ok(calc, "greet", "[\"Ann\", null]"), "\"Hello, Ann\"");
+    expect_json(invoke_ok(calc, "greet", "{\"name\": \"Ann\", \"title\": \"Dr.\"}"),
+                "\"Hello, Dr. Ann\"");
+    expect_json(invoke_ok(calc, "centroid", "[[{\"x\": 0, \"y\": 0}, {\"x\": 2, \"y\": 4}]]"),
+                "{\"x\": 1.0, \"y\": 2.0}");
+    expect_json(invoke_ok(calc, "tally", "{\"words\": [\"x\", \"y\", \"x\"]}"),
+                "{\"x\": 2, \"y\": 1}");
+    expect_json(invoke_ok(calc, "echo", "[{\"deep\": [1, {\"er\": null}]}]"),
+                "{\"deep\": [1, {\"er\": null}]}");
+    expect_json(invoke_ok(calc, "reverse", "[\"AQID\"]"), "\"AwIB\"");
+    expect_json(invoke_ok(calc, "feel", "[\"sad\"]"), "\"happy\"");
+    expect_json(invoke_ok(calc, "note", "[\"hi\"]"), "null");
+    cr_assert_eq(((calc_impl *)calc)->notes, 1, "a oneway method ran");
+    /* Without naming the interface: the object implements one with "add". */
+    json_t *r = NULL;
+    json_t *p = json_pack("[i,i]", 1, 1);
+    cr_assert_eq(coil_invoke(calc, NULL, "add", p, &r, NULL), 0);
+    expect_json(r, "102");
+    json_decref(p);
+    coil_close(ctx);
+}
+
+CTEST(invoke, parameter_errors_name_the_parameter_and_its_type) {
+    coil_context *ctx = load_calc();
+    void *calc = coil_get(ctx, "calc", NULL, NULL);
+    invoke_fails(calc, "add", "[2]", COIL_EPARAMS, "add: missing parameter 'b' (int)");
+    invoke_fails(calc, "add", "{\"a\": 2}", COIL_EPARAMS, "add: missing parameter 'b' (int)");
+    invoke_fails(calc, "add", NULL, COIL_EPARAMS, "add: missing parameter 'a' (int)");
+    invoke_fails(calc, "add", "[1, 2, 3]", COIL_EPARAMS,
+                 "add: too many parameters (3 given, it takes 2)");
+    invoke_fails(calc, "add", "{\"a\": 1, \"b\": 2, \"c\": 3}", COIL_EPARAMS,
+                 "add: unknown parameter 'c'");
+    invoke_fails(calc, "add", "[\"two\", 3]", COIL_EPARAMS,
+                 "add: parameter 'a': expects an int, got a string");
+    invoke_fails(calc, "add", "{\"a\": 1, \"b\": 2.5}", COIL_EPARAMS,
+                 "add: parameter 'b': expects an int, got a number");
+    invoke_fails(calc, "centroid", "[[{\"x\": 1, \"y\": \"no\"}]]", COIL_EPARAMS,
+                 "centroid: parameter 'points'[0].y: expects a double, got a string");
+    invoke_fails(calc, "feel", "[\"angry\"]", COIL_EPARAMS,
+                 "feel: parameter 'm': 'angry' is not a value of mood");
+    invoke_fails(calc, "reverse", "[\"not base64!\"]", COIL_EPARAMS,
+                 "reverse: parameter 'data': expects bytes as base64, got a string that is not");
+    invoke_fails(calc, "add", "3", COIL_EPARAMS,
+                 "add: params must be an array (positional) or an object (named)");
+    invoke_fails(calc, "nope", "[]", COIL_ENOMETHOD, "interface 'calc' has no method 'nope'");
+    coil_close(ctx);
+}
+
+CTEST(invoke, application_errors_come_back_as_they_are) {
+    coil_context *ctx = load_calc();
+    void *calc = coil_get(ctx, "calc", NULL, NULL);
+    invoke_fails(calc, "fail", "[10]", COIL_EVALUE, "failing on purpose with 10");
+    invoke_fails(calc, "fail", "[0]", COIL_EINIT, "fail failed (object initialization failed)");
+    invoke_fails(calc, "centroid", "[[]]", COIL_EVALUE, "the centroid of no points is undefined");
+    invoke_fails(calc, "count", "[]", COIL_EINTERFACE, "calc.count is not implemented");
+    coil_close(ctx);
+}
+
+CTEST(invoke, the_descriptor_describes_the_file) {
+    cr_assert_str_eq(calc_interface.name, "calc");
+    cr_assert_eq(calc_interface.nmethods, 10);
+    const coil_method *add = coil_method_find(&calc_interface, "add");
+    cr_assert_not_null(add);
+    cr_assert_eq(add->nparams, 2);
+    cr_assert_str_eq(add->params[1].name, "b");
+    cr_assert_eq(add->params[1].type->kind, COIL_K_INT);
+    cr_assert_eq(add->result->kind, COIL_K_INT);
+    cr_assert(add->idempotent);
+    cr_assert_str_eq(add->doc, "The sum of two ints.");
+    const coil_method *note = coil_method_find(&calc_interface, "note");
+    cr_assert(note->oneway);
+    cr_assert_null(note->result);
+    const coil_method *greet = coil_method_find(&calc_interface, "greet");
+    cr_assert_eq(greet->params[1].type->kind, COIL_K_OPTIONAL);
+    cr_assert_str_eq(greet->params[1].type->name, "optional<string>");
+    cr_assert_null(coil_method_find(&calc_interface, "nope"));
+    cr_assert_neq(calc_interface.signature, 0);
+}
