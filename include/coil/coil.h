@@ -89,7 +89,9 @@ COIL_API coil_context *coil_load_string(const char *yaml, const char *name,
 /* Returns the object registered under `name` (an id or an alias): for a
  * factory class, its product. Lazy singletons are created on first get,
  * prototypes anew on each get. With `iface`, the object must implement that
- * interface (COIL_EINTERFACE otherwise). Returns NULL on failure:
+ * interface (COIL_EINTERFACE otherwise, naming both). The object is what
+ * the generated typed functions take (greeter_happy_birthday(obj, ...)),
+ * whether it is a local object or a proxy. Returns NULL on failure:
  * COIL_ENOTFOUND, COIL_ESTATE (abstract definition, or a context loaded
  * without creating objects), COIL_EINTERFACE, or any creation error. */
 COIL_API void *coil_get(coil_context *ctx, const char *name, const coil_interface *iface,
