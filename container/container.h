@@ -10,6 +10,9 @@
 #include "config/context_file.h"
 
 /* ---- Classes and modules (registry.c) --------------------------------- */
+/* The modules the library brings (remoting/builtins.c), NULL-terminated. */
+extern const coil_module *const coil__builtin_modules[];
+
 typedef struct coil__class_entry {
     const coil_class *cls;
     const char *source;       /* "the application" or "module 'PATH'" */

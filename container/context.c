@@ -467,6 +467,8 @@ static coil_context *load(const char *path, const char *text, const char *name,
         if (!k || !v || coil__strmap_put(&cfg->vars.set, k, v, NULL))
             coil__errors_add(&errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    for (const coil_module *const *m = coil__builtin_modules; *m; m++)
+        coil__registry_add_module(&ctx->reg, *m, "Coil", &errs, NULL);
     for (size_t i = 0; i < opts->classes.count; i++)
         coil__registry_add(&ctx->reg, opts->classes.items[i], APPLICATION, &errs, NULL);
     for (size_t i = 0; i < opts->modules.count; i++)

@@ -31,6 +31,7 @@ void coil_error_free(coil_error *err)
         coil_error *next = err->next;
         free(err->message);
         free(err->file);
+        json_decref(err->data);
         free(err);
         err = next;
     }

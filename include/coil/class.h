@@ -170,7 +170,14 @@ typedef struct coil_class {
      * unpacked arguments (see coil_forward_fn). `self` is the object
      * (for factories, the product). A remote proxy is such a class. */
     coil_forward_fn forward;
+
+    unsigned flags;               /* COIL_CLASS_THREAD_SAFE */
 } coil_class;
+
+/* Class flags. */
+#define COIL_CLASS_THREAD_SAFE 0x1u  /* its objects take calls from many threads
+                                        at once; otherwise an exporter
+                                        serializes the calls into one object */
 
 /* A module: a shared library that exports one descriptor under the symbol
  * COIL_MODULE_SYMBOL. The container checks `abi` right after dlopen. */

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -53,7 +55,12 @@ extern "C" {
     X(COIL_ESTATE, 21, "operation not allowed in this state")                        \
     X(COIL_ETOOMANY, 22, "too many errors")                                          \
     X(COIL_EPARAMS, 23, "invalid parameters")                                        \
-    X(COIL_ENOMETHOD, 24, "no such method")
+    X(COIL_ENOMETHOD, 24, "no such method")                                          \
+    X(COIL_ECONNECT, 25, "cannot connect")                                           \
+    X(COIL_ETIMEOUT, 26, "timed out")                                                \
+    X(COIL_EHTTP, 27, "HTTP error status")                                           \
+    X(COIL_EPROTOCOL, 28, "malformed or mismatched reply")                           \
+    X(COIL_ELISTEN, 29, "cannot listen")
 
 typedef enum coil_code {
 #define COIL__ERROR_ENUM(name, value, text) name = value,
@@ -62,11 +69,13 @@ typedef enum coil_code {
 } coil_code;
 
 typedef struct coil_error {
-    coil_code code;
+    coil_code code;         /* a coil_code, or a service's own code */
     char *message;          /* what went wrong, naming the thing; never NULL */
     char *file;             /* source file, or NULL when not from a file */
     unsigned line, column;  /* 1-based; 0 when file is NULL */
     struct coil_error *next;/* the next error of the same operation, or NULL */
+    json_t *data;           /* more about it, or NULL (a JSON-RPC error's
+                               "data"); owned by the error */
 } coil_error;
 
 /* A short description of `code` ("unknown class"); never NULL. Unknown codes

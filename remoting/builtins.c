@@ -1,0 +1,8 @@
+/* The modules libcoil brings with it, registered in every context before
+ * the application's classes and the context's modules. The container reads
+ * this list by its symbol and knows nothing of what is in it. */
+#include "container/container.h"
+
+const coil_module *const coil__builtin_modules[] = {
+    NULL
+};
