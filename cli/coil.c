@@ -1,5 +1,6 @@
 /* coil — the host binary. `coil check CONTEXT` loads a context without
  * creating anything and prints what a load would create, in order;
+ * `coil run CONTEXT` hosts it until SIGINT/SIGTERM (cli/run.c);
  * `coil gen FILE -o DIR` turns an interface file into C (cli/gen.c). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,15 +8,20 @@
 
 #include "coil/coil.h"
 #include "cli/gen.h"
+#include "cli/run.h"
 
 #define COIL_CLI_VERSION "0.1.0"
 
 static const char usage[] =
-    "usage: coil check CONTEXT [--set NAME=VALUE]... [--no-env]\n"
+    "usage: coil run CONTEXT [--set NAME=VALUE]... [--no-env]\n"
+    "       coil check CONTEXT [--set NAME=VALUE]... [--no-env]\n"
     "       coil gen INTERFACE [-o DIR]\n"
     "       coil --help | --version\n"
     "\n"
     "commands:\n"
+    "  run     load CONTEXT, start its exporters, print one line per endpoint\n"
+    "          (ID at URL), and serve until SIGINT or SIGTERM; then stop accepting,\n"
+    "          let calls in progress finish, destroy everything, and exit 0\n"
     "  check   load CONTEXT, report every error with file:line:column, and print\n"
     "          the objects a load would create, in creation order; creates nothing\n"
     "  gen     turn the interface file INTERFACE into C: writes DIR/NAME.h and\n"
@@ -28,7 +34,7 @@ static const char usage[] =
     "  --no-env          do not take placeholder values from the environment\n"
     "  -o, --output DIR  (gen) where to write; created when missing (default: .)\n";
 
-static void print_errors(const char *prog, const coil_error *err)
+void coil__cli_print_errors(const char *prog, const coil_error *err)
 {
     for (const coil_error *e = err; e; e = e->next) {
         if (e->file)
@@ -58,7 +64,7 @@ static int cmd_check(const char *prog, const char *path, coil_options *opts)
     coil_error *err = NULL;
     coil_context *ctx = coil_load_file(path, opts, &err);
     if (!ctx) {
-        print_errors(prog, err);
+        coil__cli_print_errors(prog, err);
         coil_error_free(err);
         return 1;
     }
@@ -124,7 +130,7 @@ static int cmd_gen(const char *prog, int argc, char **argv)
     }
     coil_error *err = NULL;
     if (coil__gen_files(path, dir ? dir : ".", NULL, &err) != 0) {
-        print_errors(prog, err);
+        coil__cli_print_errors(prog, err);
         coil_error_free(err);
         return 1;
     }
@@ -148,8 +154,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "gen") == 0)
         return cmd_gen(prog, argc, argv);
-    if (strcmp(argv[1], "check") != 0) {
-        fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, argv[1], usage);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") != 0 && strcmp(cmd, "run") != 0) {
+        fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, cmd, usage);
         return 2;
     }
     coil_options *opts = coil_options_new();
@@ -183,15 +190,15 @@ int main(int argc, char **argv)
         } else if (!path) {
             path = a;
         } else {
-            fprintf(stderr, "%s: check takes one context file\n", prog);
+            fprintf(stderr, "%s: %s takes one context file\n", prog, cmd);
             goto out;
         }
     }
     if (!path) {
-        fprintf(stderr, "%s: check needs a context file\n\n%s", prog, usage);
+        fprintf(stderr, "%s: %s needs a context file\n\n%s", prog, cmd, usage);
         goto out;
     }
-    rc = cmd_check(prog, path, opts);
+    rc = strcmp(cmd, "run") == 0 ? coil__cli_run(prog, path, opts) : cmd_check(prog, path, opts);
 out:
     coil_options_free(opts);
     return rc;

@@ -956,12 +956,15 @@ static void source_method(gen *g, const coil__imethod *m)
     const char **ps = method_params(g, m, obj, result, err, &n);
     outs(g, "\n");
     wrapped(g, fmt(g, "int %s_%s(", g->p, m->name), ps, n, ")\n");
-    out(g, "{\n    const %s_ops *%s = coil_ops(%s, &%s_interface, %s);\n", g->p, ops, obj, g->p,
+    /* A caller may pass err = NULL; implementations may always set *err. */
+    const char *ignored = fresh(g, m, "ignored"), *rc = fresh(g, m, "rc");
+    out(g, "{\n    coil_error *%s = NULL;\n    if (!%s)\n        %s = &%s;\n    int %s;\n", ignored,
+        err, err, ignored, rc);
+    out(g, "    const %s_ops *%s = coil_ops(%s, &%s_interface, %s);\n", g->p, ops, obj, g->p, err);
+    out(g, "    if (!%s)\n        %s = *%s ? (int)(*%s)->code : COIL_EINTERFACE;\n", ops, rc, err,
         err);
-    out(g, "    if (!%s)\n        return %s && *%s ? (int)(*%s)->code : COIL_EINTERFACE;\n", ops,
-        err, err, err);
-    out(g, "    if (!%s->%s)\n        return %s__not_implemented(\"%s.%s\", %s);\n", ops, m->name,
-        g->p, g->p, m->name, err);
+    out(g, "    else if (!%s->%s)\n        %s = %s__not_implemented(\"%s.%s\", %s);\n", ops,
+        m->name, rc, g->p, g->p, m->name, err);
     const char **call = coil__arena_alloc(g->a, (m->nparams + 3) * sizeof *call);
     if (!call) {
         g->failed = true;
@@ -974,8 +977,8 @@ static void source_method(gen *g, const coil__imethod *m)
     if (m->result)
         call[k++] = result;
     call[k++] = err;
-    wrapped(g, fmt(g, "    return %s->%s(", ops, m->name), call, k, ");\n");
-    outs(g, "}\n");
+    wrapped(g, fmt(g, "    else\n        %s = %s->%s(", rc, ops, m->name), call, k, ");\n");
+    out(g, "    coil_error_free(%s);\n    return %s;\n}\n", ignored, rc);
 
     /* The call glue, for coil_invoke. */
     out(g, "\n/* coil_invoke: args[i] points at the value of parameter i. */\n");
@@ -1068,7 +1071,7 @@ static void render_source(gen *g, const char *header_name)
         out(g, "\nstatic const coil_method %s__methods[] = {\n", g->p);
         for (size_t i = 0; i < f->nmethods; i++) {
             const coil__imethod *m = &f->methods[i];
-            const char *items[9];
+            const char *items[10];
             size_t k = 0;
             items[k++] = fmt(g, ".name = %s", literal(g, m->name));
             if (has_text(m->doc))
@@ -1085,6 +1088,7 @@ static void render_source(gen *g, const char *header_name)
                 items[k++] = ".idempotent = true";
             items[k++] = fmt(g, ".call = %s__call_%s", g->p, m->name);
             items[k++] = fmt(g, ".index = %zu", i);
+            items[k++] = fmt(g, ".iface = &%s_interface", g->p);
             wrapped(g, "    { ", items, k, " },\n");
         }
         outs(g, "};\n");

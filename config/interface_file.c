@@ -988,25 +988,19 @@ done:
     coil__vec_free(&members);
 }
 
-/* FNV-1a, 64-bit, with the standard offset basis: peers in other languages
- * compute the same signature. (coil__hash's basis lacks the basis's last
- * digit; it is fine for hash maps, not for a published value.) */
-static uint64_t fnv1a64(const char *s)
+static int decl_by_name(const void *a, const void *b)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
-    return h;
+    return strcmp((*(const coil__idecl *const *)a)->name, (*(const coil__idecl *const *)b)->name);
 }
 
-/* FNV-1a 64 of the canonical text:
+/* FNV-1a 64 (coil__hash: the standard basis, so peers in other languages
+ * compute the same value) of the canonical text:
  *     interface NAME\n
- *     NAME(PTYPE PNAME,...)->RTYPE[ oneway][ idempotent]\n    per method
- *     struct NAME{TYPE FIELD;...}\n or enum NAME{V,...}\n     per type
+ *     NAME(PTYPE PNAME,...)->RTYPE[ oneway][ idempotent]\n    per method, in order
+ *     struct NAME{TYPE FIELD;...}\n or enum NAME{V,...}\n     per type, by name
  * Types are in canonical spelling; RTYPE is empty for a method that returns
- * nothing; docs are left out. */
+ * nothing; docs are left out. Method order counts (it is the ops struct's
+ * layout); the order types are declared in does not. */
 static void compute_signature(reader *r)
 {
     coil__ifile *f = r->f;
@@ -1022,8 +1016,17 @@ static void compute_signature(reader *r)
         coil__buf_printf(&b, ")->%s%s%s\n", m->result ? m->result->spelling : "",
                          m->oneway ? " oneway" : "", m->idempotent ? " idempotent" : "");
     }
+    coil__idecl **sorted = malloc((f->ndecls ? f->ndecls : 1) * sizeof *sorted);
+    if (!sorted) {
+        coil__buf_free(&b);
+        oom(r);
+        return;
+    }
+    if (f->ndecls)
+        memcpy(sorted, f->decls, f->ndecls * sizeof *sorted);
+    qsort(sorted, f->ndecls, sizeof *sorted, decl_by_name);
     for (size_t i = 0; i < f->ndecls; i++) {
-        const coil__idecl *d = f->decls[i];
+        const coil__idecl *d = sorted[i];
         coil__buf_printf(&b, "%s %s{", d->is_enum ? "enum" : "struct", d->name);
         if (d->is_enum)
             for (size_t j = 0; j < d->nvalues; j++)
@@ -1033,10 +1036,11 @@ static void compute_signature(reader *r)
                 coil__buf_printf(&b, "%s %s;", d->fields[j].type->spelling, d->fields[j].name);
         coil__buf_adds(&b, "}\n");
     }
+    free(sorted);
     if (b.failed || !b.data)
         oom(r);
     else
-        f->signature = fnv1a64(b.data);
+        f->signature = coil__hash(b.data);
     coil__buf_free(&b);
 }
 

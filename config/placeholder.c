@@ -169,8 +169,11 @@ static bool expand_text(expander *x, const char *s, size_t len, size_t base, coi
             return false;
         }
         bool found;
+        size_t before = out->len;
         if (!lookup(x, name, out, base + start, &found))
             return false;
+        if (found && has_default && out->len == before)
+            found = false; /* as in the shell, ${NAME:-d} also covers an empty value */
         if (!found) {
             if (!has_default) {
                 char *shown = coil__arena_printf(x->a, "${%s}", name);

@@ -3,6 +3,7 @@
  * setters then copy bound values into instance fields. No class parses. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -767,6 +768,8 @@ void coil__field_free(void *self, const coil_property *p)
 coil__impl coil__implements(const coil_class *cls, void *self, const coil_interface *iface,
                             const void **ops)
 {
+    if (iface->abi != COIL_ABI_VERSION)
+        return COIL__IMPL_BADABI;
     if (cls->implements) {
         for (const coil_implements *i = cls->implements; i->iface; i++) {
             /* The same descriptor, or one of the same name (a module and
@@ -782,24 +785,50 @@ coil__impl coil__implements(const coil_class *cls, void *self, const coil_interf
             return COIL__IMPL_YES;
         }
     }
+    /* A query hook decides for interfaces known only at run time (a proxy
+     * configured in YAML answers for the one interface it was given). */
     if (cls->query) {
-        const void *o = self ? cls->query(self, iface) : NULL;
-        if (o) {
-            if (ops)
-                *ops = o;
-            return COIL__IMPL_YES;
-        }
-        if (!self && !cls->forward)
+        if (!self)
             return COIL__IMPL_MAYBE;
+        const void *o = cls->query(self, iface);
+        if (!o)
+            return COIL__IMPL_NO;
+        if (ops)
+            *ops = o;
+        return COIL__IMPL_YES;
     }
-    /* A class that forwards calls generically implements any interface
-     * that can be forwarded. */
+    /* Without one, a class that forwards calls implements any interface
+     * whose calls can be forwarded. */
     if (cls->forward && iface->forward_ops) {
         if (ops)
             *ops = iface->forward_ops;
         return COIL__IMPL_YES;
     }
     return COIL__IMPL_NO;
+}
+
+const char *coil__impl_phrase(coil__impl r, const coil_interface *iface, char *buf,
+                              size_t size)
+{
+    const char *name = iface && iface->name ? iface->name : "?";
+    switch (r) {
+    case COIL__IMPL_MISMATCH:
+        snprintf(buf, size,
+                 "implements another version of interface '%s' (the signatures differ: "
+                 "regenerate one side)",
+                 name);
+        break;
+    case COIL__IMPL_BADABI:
+        snprintf(buf, size,
+                 "cannot be checked against interface '%s': its descriptor was generated for "
+                 "ABI version %u, this Coil supports %u",
+                 name, iface ? iface->abi : 0u, COIL_ABI_VERSION);
+        break;
+    default:
+        snprintf(buf, size, "does not implement interface '%s'", name);
+        break;
+    }
+    return buf;
 }
 
 static void check_iface(coil__binder *b, const coil__rt *rt, const coil__bound *bv,
@@ -813,10 +842,11 @@ static void check_iface(coil__binder *b, const coil__rt *rt, const coil__bound *
     const coil__node *idn = unwrap(at, ref_key, NULL);
     if (idn)
         at = idn;
-    ERR(b, COIL_EINTERFACE, at,
-        "object '%s': property '%s' needs interface '%s', which object '%s' (class '%s') "
-        "does not implement",
-        rt->def->name, p->name, p->iface->name, target->def->name, target->cls->name);
+    char why[256];
+    ERR(b, COIL_EINTERFACE, at, "object '%s': property '%s' needs interface '%s'; object '%s' "
+        "(class '%s') %s",
+        rt->def->name, p->name, p->iface->name, target->def->name, target->cls->name,
+        coil__impl_phrase(impl, p->iface, why, sizeof why));
 }
 
 void coil__check_interfaces(coil__binder *b)

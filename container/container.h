@@ -105,13 +105,24 @@ void coil__field_free(void *self, const coil_property *prop);
 
 /* Whether objects of `rt` implement `iface`; `self` may be NULL (then a
  * class with only a query hook answers "maybe"). */
-typedef enum { COIL__IMPL_NO, COIL__IMPL_YES, COIL__IMPL_MAYBE, COIL__IMPL_MISMATCH } coil__impl;
+typedef enum {
+    COIL__IMPL_NO,
+    COIL__IMPL_YES,
+    COIL__IMPL_MAYBE,     /* a query hook decides, and there is no object yet */
+    COIL__IMPL_MISMATCH,  /* same name, other signature: two builds disagree */
+    COIL__IMPL_BADABI     /* the descriptor was generated for another ABI */
+} coil__impl;
+/* Why it is not implemented, as the end of a sentence that starts with the
+ * object: "does not implement interface 'x'", "implements another version
+ * of interface 'x' (...)". */
+const char *coil__impl_phrase(coil__impl r, const coil_interface *iface, char *buf,
+                              size_t size);
 coil__impl coil__implements(const coil_class *cls, void *self, const coil_interface *iface,
                             const void **ops);
 
 /* ---- Live objects (objects.c) -------------------------------------------- */
 /* Every product the container hands out maps to its class and instance. */
-int coil__objects_add(const void *object, const coil_class *cls, void *self);
+int coil__objects_add(const void *object, const coil_class *cls, void *self, const char *id);
 void coil__objects_remove(const void *object);
 /* Makes room for `more` objects at once (a load knows how many it makes). */
 int coil__objects_reserve(size_t more);

@@ -209,14 +209,18 @@ static bool check_ref_iface(const coil__bound *bv, coil__instance *target, coil_
                             const coil__def *owner)
 {
     const coil_interface *iface = bv->prop->iface;
-    if (!iface || coil__implements(target->rt->cls, target->self, iface, NULL) == COIL__IMPL_YES)
+    coil__impl impl =
+        iface ? coil__implements(target->rt->cls, target->self, iface, NULL) : COIL__IMPL_YES;
+    if (impl == COIL__IMPL_YES)
         return true;
     const coil__node *at = bv->node;
+    char why[256];
     coil__errors_add(errs, COIL_EINTERFACE, at ? at->file : owner->file,
                      at ? at->line : owner->line, at ? at->column : owner->column,
-                     "object '%s': property '%s' needs interface '%s', which object '%s' does "
-                     "not implement",
-                     owner->name, bv->prop->name, iface->name, target->rt->def->name);
+                     "object '%s': property '%s' needs interface '%s'; object '%s' (class "
+                     "'%s') %s",
+                     owner->name, bv->prop->name, iface->name, target->rt->def->name,
+                     target->rt->cls->name, coil__impl_phrase(impl, iface, why, sizeof why));
     return false;
 }
 
@@ -297,7 +301,7 @@ static coil__instance *create_instance(coil_context *ctx, coil__rt *rt, coil__in
         coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
-    if (coil__objects_add(inst->product, cls, inst->self)) {
+    if (coil__objects_add(inst->product, cls, inst->self, d->name)) {
         ctx->log.count--;
         coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
@@ -554,10 +558,13 @@ coil_context *coil_load_string(const char *yaml, const char *name, const coil_op
 static void *check_iface(coil__rt *rt, coil__instance *inst, const coil_interface *iface,
                          coil_error **err)
 {
-    if (!iface || coil__implements(rt->cls, inst->self, iface, NULL) == COIL__IMPL_YES)
+    coil__impl impl = iface ? coil__implements(rt->cls, inst->self, iface, NULL) : COIL__IMPL_YES;
+    if (impl == COIL__IMPL_YES)
         return inst->product;
-    coil__fail(err, COIL_EINTERFACE, "object '%s' (class '%s') does not implement interface '%s'",
-               rt->def->name, rt->cls->name, iface->name ? iface->name : "?");
+    char why[256];
+    coil__fail(err, impl == COIL__IMPL_BADABI ? COIL_EABI : COIL_EINTERFACE,
+               "object '%s' (class '%s') %s", rt->def->name, rt->cls->name,
+               coil__impl_phrase(impl, iface, why, sizeof why));
     return NULL;
 }
 

@@ -21,20 +21,12 @@ const void *coil_ops(void *object, const coil_interface *iface, coil_error **err
         return NULL;
     }
     const void *ops = NULL;
-    switch (coil__implements(cls, self, iface, &ops)) {
-    case COIL__IMPL_YES:
+    coil__impl impl = coil__implements(cls, self, iface, &ops);
+    if (impl == COIL__IMPL_YES)
         return ops;
-    case COIL__IMPL_MISMATCH:
-        coil__fail(err, COIL_EINTERFACE,
-                   "class '%s' implements a different version of interface '%s' (their "
-                   "signatures differ: regenerate one side)",
-                   cls->name, iface->name);
-        return NULL;
-    default:
-        break;
-    }
-    coil__fail(err, COIL_EINTERFACE, "class '%s' does not implement interface '%s'", cls->name,
-               iface->name ? iface->name : "?");
+    char why[256];
+    coil__fail(err, impl == COIL__IMPL_BADABI ? COIL_EABI : COIL_EINTERFACE, "class '%s' %s",
+               cls->name, coil__impl_phrase(impl, iface, why, sizeof why));
     return NULL;
 }
 

@@ -13,6 +13,7 @@ typedef struct slot {
     const void *object;   /* NULL: empty; TOMBSTONE: deleted */
     const coil_class *cls;
     void *self;
+    const char *id;       /* the definition's name (lives as long as its context) */
     size_t refs;          /* the same product registered more than once */
 } slot;
 
@@ -66,7 +67,7 @@ static bool rehash(size_t new_cap)
     return true;
 }
 
-int coil__objects_add(const void *object, const coil_class *cls, void *self)
+int coil__objects_add(const void *object, const coil_class *cls, void *self, const char *id)
 {
     int rc = COIL_OK;
     pthread_rwlock_wrlock(&lock);
@@ -81,7 +82,7 @@ int coil__objects_add(const void *object, const coil_class *cls, void *self)
             i = (i + 1) & (cap - 1);
         if (!slots[i].object)
             used++;
-        slots[i] = (slot){ object, cls, self, 1 };
+        slots[i] = (slot){ object, cls, self, id, 1 };
         live++;
     }
     pthread_rwlock_unlock(&lock);
@@ -109,6 +110,7 @@ void coil__objects_remove(const void *object)
         s->object = TOMBSTONE;
         s->cls = NULL;
         s->self = NULL;
+        s->id = NULL;
         live--;
         if (!live) {
             /* Nothing lives: give the table back. */
@@ -130,4 +132,18 @@ bool coil__objects_find(const void *object, const coil_class **cls, void **self)
     }
     pthread_rwlock_unlock(&lock);
     return s != NULL;
+}
+
+const coil_class *coil_class_of(const void *object, const char **id)
+{
+    const coil_class *cls = NULL;
+    pthread_rwlock_rdlock(&lock);
+    slot *s = object ? find(object) : NULL;
+    if (s) {
+        cls = s->cls;
+        if (id)
+            *id = s->id;
+    }
+    pthread_rwlock_unlock(&lock);
+    return cls;
 }

@@ -86,6 +86,13 @@ static bool base64_decode(const char *s, size_t len, unsigned char **out, size_t
                 return false;
             }
         }
+        /* Canonical only: the bits a padded group leaves over must be zero
+         * ("AB==" is not "AA=="). */
+        bool last = i + 4 == len;
+        if (last && ((pad == 2 && (v[1] & 0xf)) || (pad == 1 && (v[2] & 0x3)))) {
+            free(buf);
+            return false;
+        }
         unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
                      (unsigned)v[3];
         buf[o++] = (unsigned char)(w >> 16);

@@ -2,7 +2,11 @@
  * the application's classes and the context's modules. The container reads
  * this list by its symbol and knows nothing of what is in it. */
 #include "container/container.h"
+#include "remoting/http_exporter.h"
+#include "remoting/http_proxy.h"
 
 const coil_module *const coil__builtin_modules[] = {
+    &coil__http_exporter_module,
+    &coil__http_proxy_module,
     NULL
 };

@@ -73,6 +73,27 @@ CTEST(context_file, context_dir_placeholder_is_the_files_directory) {
     coil_options_free(opts);
 }
 
+CTEST(context_file, an_empty_value_takes_the_default) {
+    /* As in the shell: ${NAME:-default} covers an empty value too, while
+     * ${NAME} keeps it. */
+    setenv("COIL_TEST_EMPTY", "", 1);
+    coil_context *ctx = LOAD_OK("objects:\n"
+                                "  - object: x\n"
+                                "    class: everything\n"
+                                "    properties:\n"
+                                "      s: \"[${COIL_TEST_EMPTY:-fallback}]\"\n"
+                                "      i: ${COIL_TEST_EMPTY:-7}\n"
+                                "  - object: y\n"
+                                "    class: everything\n"
+                                "    properties: {s: \"[${COIL_TEST_EMPTY}]\"}\n");
+    everything *x = coil_get(ctx, "x", NULL, NULL), *y = coil_get(ctx, "y", NULL, NULL);
+    cr_assert_str_eq(x->s, "[fallback]");
+    cr_assert_eq(x->i, 7);
+    cr_assert_str_eq(y->s, "[]");
+    coil_close(ctx);
+    unsetenv("COIL_TEST_EMPTY");
+}
+
 /* ---- Imports ------------------------------------------------------------------------------ */
 
 static bool ends_with(const char *s, const char *suffix) {

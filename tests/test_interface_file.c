@@ -444,8 +444,8 @@ ITEST(interface_file, signature_is_fnv1a_of_the_canonical_text)
     uint64_t expected = fnv1a("interface greeter\n"
                               "happy_birthday(string name)->list<string> idempotent\n"
                               "wish(string to,string text)-> oneway\n"
-                              "struct point{double x;double y;}\n"
-                              "enum color{red,green,blue}\n");
+                              "enum color{red,green,blue}\n"
+                              "struct point{double x;double y;}\n");
     cr_assert_eq(signature_of(greeter), expected, "got %016llx, expected %016llx",
                  (unsigned long long)signature_of(greeter), (unsigned long long)expected);
     cr_assert_eq(signature_of("interface: x\n"), fnv1a("interface x\n"));
@@ -465,6 +465,26 @@ ITEST(interface_file, signature_is_stable_and_tracks_the_contract)
     s = edit(greeter, "returns: list<string>", "returns: \"list < string >\"");
     cr_assert_eq(signature_of(s), base);
     free(s);
+    /* Nor does the order types are declared in: the C layouts and the JSON
+     * stay the same. */
+    const char *reordered =
+        "interface: greeter\n"
+        "types:\n"
+        "  color:\n"
+        "    enum: [red, green, blue]\n"
+        "  point:\n"
+        "    fields:\n"
+        "      - {name: x, type: double}\n"
+        "      - {name: y, type: double}\n"
+        "methods:\n"
+        "  happy_birthday:\n"
+        "    params: [{name: name, type: string}]\n"
+        "    returns: list<string>\n"
+        "    idempotent: true\n"
+        "  wish:\n"
+        "    params: [{name: to, type: string}, {name: text, type: string}]\n"
+        "    oneway: true\n";
+    cr_assert_eq(signature_of(reordered), base);
     /* Everything else does. */
     static const char *const changes[][2] = {
         { "{name: name, type: string}", "{name: name, type: bytes}" },

@@ -268,6 +268,11 @@ CTEST(invoke, typed_calls_on_a_local_object) {
     void *calc = coil_get(ctx, "calc", &calc_interface, &err);
     cr_assert_not_null(calc, "%s", err ? err->message : "");
     typed_calls(calc);
+    /* A caller that does not want the error may pass NULL; the
+     * implementation still sets *err (and nothing leaks). */
+    cr_assert_eq(calc_fail(calc, COIL_EVALUE, NULL), COIL_EVALUE);
+    int64_t n;
+    cr_assert_eq(calc_count(calc, &n, NULL), COIL_EINTERFACE);
     cr_assert_eq(((calc_impl *)calc)->notes, 1);
     coil_close(ctx);
 }
@@ -302,19 +307,48 @@ CTEST(invoke, interface_checks) {
     coil_error_free(err);
     err = NULL;
 
+    /* What an object is: its class and its definition's name. */
+    const char *id = NULL;
+    cr_assert_eq(coil_class_of(other, &id), &plain_class);
+    cr_assert_str_eq(id, "other");
+    void *proxy = coil_get(ctx, "proxy", NULL, NULL);
+    cr_assert_eq(coil_class_of(((loopback *)proxy)->target, &id), &impl_class,
+                 "an injected object is known too");
+    cr_assert_str_eq(id, "calc");
+
     /* A pointer the container never handed out. */
     int local;
+    cr_assert_null(coil_class_of(&local, &id));
     cr_assert_eq(calc_add(&local, 1, 2, &sum, &err), COIL_ENOTFOUND);
     coil_error_free(err);
     err = NULL;
 
-    /* The same interface name with another signature: two builds disagree. */
+    /* The same interface name with another signature: two builds disagree,
+     * and every check says so, not "does not implement". */
     coil_interface changed = calc_interface;
     changed.signature ^= 1;
     void *calc = coil_get(ctx, "calc", NULL, NULL);
     cr_assert_null(coil_ops(calc, &changed, &err));
     cr_assert_eq(err->code, COIL_EINTERFACE);
-    cr_assert_not_null(strstr(err->message, "signatures differ"), "%s", err->message);
+    cr_assert_str_eq(err->message, "class 'calc_impl' implements another version of interface "
+                                   "'calc' (the signatures differ: regenerate one side)");
+    coil_error_free(err);
+    err = NULL;
+    cr_assert_null(coil_get(ctx, "calc", &changed, &err));
+    cr_assert_str_eq(err->message, "object 'calc' (class 'calc_impl') implements another version "
+                                   "of interface 'calc' (the signatures differ: regenerate one side)");
+    coil_error_free(err);
+    err = NULL;
+
+    /* A descriptor generated for another ABI is refused, not misread. */
+    coil_interface future = calc_interface;
+    future.abi = COIL_ABI_VERSION + 1;
+    cr_assert_null(coil_get(ctx, "calc", &future, &err));
+    cr_assert_eq(err->code, COIL_EABI);
+    coil_error_free(err);
+    err = NULL;
+    cr_assert_null(coil_ops(calc, &future, &err));
+    cr_assert_eq(err->code, COIL_EABI);
     coil_error_free(err);
     coil_close(ctx);
 
@@ -337,8 +371,8 @@ CTEST(invoke, a_ref_property_checks_its_interface_at_load) {
                                     "    class: plain\n",
                                     "app.yaml", opts, &err));
     EXPECT_ONLY_ERROR(err, COIL_EINTERFACE, "app.yaml", 4, 32,
-                      "object 'proxy': property 'target' needs interface 'calc', which object "
-                      "'other' (class 'plain') does not implement");
+                      "object 'proxy': property 'target' needs interface 'calc'; object "
+                      "'other' (class 'plain') does not implement interface 'calc'");
     coil_error_free(err);
     coil_options_free(opts);
 }
@@ -464,5 +498,6 @@ CTEST(invoke, the_descriptor_describes_the_file) {
     cr_assert_eq(greet->params[1].type->kind, COIL_K_OPTIONAL);
     cr_assert_str_eq(greet->params[1].type->name, "optional<string>");
     cr_assert_null(coil_method_find(&calc_interface, "nope"));
+    cr_assert_eq(add->iface, &calc_interface, "a method knows its interface");
     cr_assert_neq(calc_interface.signature, 0);
 }

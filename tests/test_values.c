@@ -163,6 +163,10 @@ CTEST(values, bad_base64_is_refused) {
             "data: expects bytes as base64, got a string that is not");
     refused(&coil_type_bytes, "\"Z!==\"", "data", COIL_EVALUE,
             "data: expects bytes as base64, got a string that is not");
+    refused(&coil_type_bytes, "\"AB==\"", "data", COIL_EVALUE,
+            "data: expects bytes as base64, got a string that is not");
+    refused(&coil_type_bytes, "\"AAB=\"", "data", COIL_EVALUE,
+            "data: expects bytes as base64, got a string that is not");
     refused(&coil_type_bytes, "\"=Zg=\"", NULL, COIL_EVALUE,
             "expects bytes as base64, got a string that is not");
     refused(&coil_type_bytes, "12", "data", COIL_ETYPE,

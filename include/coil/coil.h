@@ -97,6 +97,13 @@ COIL_API coil_context *coil_load_string(const char *yaml, const char *name,
 COIL_API void *coil_get(coil_context *ctx, const char *name, const coil_interface *iface,
                coil_error **err);
 
+/* The class of `object` — anything coil_get() returned or the container
+ * injected; for a factory's product, the factory's class — and, when `id`
+ * is not NULL, the name of its definition (valid while the object lives).
+ * NULL when `object` is not a live object of any context. For tools and
+ * remoting: an exporter finds its service's interfaces this way. */
+COIL_API const coil_class *coil_class_of(const void *object, const char **id);
+
 /* Destroys a prototype instance returned by coil_get() before the context
  * closes, together with the objects created only for it. Returns 0, or
  * COIL_EINVAL when `object` is not a live prototype instance of `ctx`. */

@@ -134,6 +134,7 @@ struct coil_method {
     bool idempotent;              /* safe to retry */
     coil_call_fn call;
     size_t index;                 /* position in the interface's methods */
+    const coil_interface *iface;  /* the interface the method belongs to */
 };
 
 /* The full interface descriptor. The first two fields are the ones

@@ -1,0 +1,591 @@
+/* coil.http-proxy — a factory whose product is a remote object: it
+ * implements the interface named by its `interface` property generically
+ * (query + forward), and every typed call becomes one JSON-RPC 2.0 request
+ * POSTed to `url` with libcurl.
+ *
+ *   - object: calc
+ *     class: coil.http-proxy
+ *     properties: {url: "http://127.0.0.1:7766/calc", interface: calc, timeout: 5}
+ *
+ * Connections are kept alive in a pool of curl easy handles: a call takes
+ * an idle handle (or makes one), uses it alone, and puts it back, so many
+ * threads call one proxy at once, each on its own connection, and
+ * sequential calls reuse one. Every transport failure is an error within
+ * `timeout` (which bounds the whole call, retries included):
+ *
+ *   connection refused / not made  COIL_ECONNECT  "cannot connect to URL: ..."
+ *   connection lost mid-call       COIL_ECONNECT  "connection to URL lost: ..."
+ *   no complete reply in time      COIL_ETIMEOUT  "no reply from URL within N s"
+ *   HTTP status other than 200     COIL_EHTTP     "HTTP status 500 from URL"
+ *   not a matching JSON-RPC reply  COIL_EPROTOCOL "malformed reply from URL: ..."
+ *
+ * A JSON-RPC error reply becomes a coil_error: -32601 is COIL_ENOMETHOD,
+ * -32602 COIL_EPARAMS, the rest of the reserved range -32768..-32000
+ * COIL_EPROTOCOL, and a service's own code passes through as it is; the
+ * message is the server's, and its "data" goes to coil_error.data.
+ *
+ * Only a request that provably never reached the server (the connection
+ * could not be made) is attempted again, `retries` times at most,
+ * `retry-delay` apart. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coil/coil.h"
+#include "remoting/http_proxy.h"
+
+/* Idle connections a proxy keeps at most (more are closed when released). */
+#define PROXY_MAX_IDLE 64
+/* The largest reply body accepted. */
+#define PROXY_MAX_REPLY ((size_t)64 << 20)
+
+typedef struct proxy_conn {
+    CURL *curl;
+    struct proxy_conn *next;
+    char errbuf[CURL_ERROR_SIZE];
+} proxy_conn;
+
+typedef struct http_proxy http_proxy;
+
+/* What coil_get returns: a part of the factory instance. */
+typedef struct proxy_product {
+    http_proxy *owner;
+} proxy_product;
+
+struct http_proxy {
+    /* properties */
+    char *url;
+    char *interface;
+    double connect_timeout;
+    double timeout;
+    int64_t retries;
+    double retry_delay;
+    /* state, set up by init */
+    struct curl_slist *headers;
+    pthread_mutex_t lock;       /* guards idle, nidle */
+    proxy_conn *idle;
+    size_t nidle;
+    _Atomic int64_t next_id;
+    proxy_product product;
+};
+
+/* ---- Errors ------------------------------------------------------------- */
+
+/* Stores a new error in *err (when the caller wants one) and returns code. */
+__attribute__((format(printf, 4, 5)))
+static int fail(coil_error **err, int code, json_t *data, const char *fmt, ...)
+{
+    if (err && !*err) {
+        va_list ap;
+        va_start(ap, fmt);
+        char small[512];
+        int n = vsnprintf(small, sizeof small, fmt, ap);
+        va_end(ap);
+        char *msg = small;
+        if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL) {
+            va_start(ap, fmt);
+            vsnprintf(msg, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
+        *err = coil_error_new((coil_code)code, "%s", msg ? msg : small);
+        if (msg != small)
+            free(msg);
+        if (*err && data)
+            (*err)->data = json_incref(data);
+    }
+    return code;
+}
+
+/* ---- libcurl setup ------------------------------------------------------ */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* A reply body as it arrives. */
+typedef struct reply_buf {
+    char *data;
+    size_t len, cap;
+    bool too_big;
+} reply_buf;
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    reply_buf *b = userdata;
+    size_t n = size * nmemb;
+    if (n > PROXY_MAX_REPLY - b->len) {
+        b->too_big = true;
+        return 0;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return 0;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+static proxy_conn *conn_new(http_proxy *p)
+{
+    proxy_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        free(c);
+        return NULL;
+    }
+    CURL *h = c->curl;
+    bool ok = curl_easy_setopt(h, CURLOPT_URL, p->url) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_HTTPHEADER, p->headers) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+              /* The endpoint is the context's to name: no web proxy from the
+               * environment (http_proxy) comes between. */
+              curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_USERAGENT, "coil-http-proxy") == CURLE_OK;
+    if (!ok) {
+        curl_easy_cleanup(h);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void conn_free(proxy_conn *c)
+{
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+static proxy_conn *pool_take(http_proxy *p)
+{
+    pthread_mutex_lock(&p->lock);
+    proxy_conn *c = p->idle;
+    if (c) {
+        p->idle = c->next;
+        p->nidle--;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (c)
+        c->next = NULL;
+    return c ? c : conn_new(p);
+}
+
+static void pool_give(http_proxy *p, proxy_conn *c)
+{
+    pthread_mutex_lock(&p->lock);
+    bool keep = p->nidle < PROXY_MAX_IDLE;
+    if (keep) {
+        c->next = p->idle;
+        p->idle = c;
+        p->nidle++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (!keep)
+        conn_free(c);
+}
+
+/* ---- One HTTP exchange -------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long to_ms(double s)
+{
+    double ms = ceil(s * 1000.0);
+    return ms < 1 ? 1 : ms > (double)LONG_MAX / 2 ? LONG_MAX / 2 : (long)ms;
+}
+
+static void pause_for(double s)
+{
+    if (s <= 0)
+        return;
+    struct timespec ts = { (time_t)s, (long)((s - floor(s)) * 1e9) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* The error text of a failed transfer: curl's detailed message (or its
+ * generic one), and the system's reason when there is one ("Couldn't
+ * connect to server (Connection refused)"). Kept in the handle. */
+static const char *curl_text(proxy_conn *c, CURLcode rc)
+{
+    if (!c->errbuf[0])
+        snprintf(c->errbuf, sizeof c->errbuf, "%s", curl_easy_strerror(rc));
+    long os = 0;
+    char reason[128];
+    if (curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os) == CURLE_OK && os > 0 &&
+        os <= INT_MAX && strerror_r((int)os, reason, sizeof reason) == 0 &&
+        !strstr(c->errbuf, reason)) {
+        size_t n = strlen(c->errbuf);
+        snprintf(c->errbuf + n, sizeof c->errbuf - n, " (%s)", reason);
+    }
+    return c->errbuf;
+}
+
+/* POSTs `body` and returns the reply body in *out (NULL when empty), or
+ * fails with a transport error. Attempts again, while time remains, when
+ * the connection could not be made. */
+static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error **err)
+{
+    const double deadline = now_s() + p->timeout;
+    proxy_conn *c = pool_take(p);
+    if (!c)
+        return fail(err, COIL_ENOMEM, NULL, "cannot make a connection handle for %s: out of memory",
+                    p->url);
+    int64_t attempt = 0;
+    int rc;
+    for (;;) {
+        attempt++;
+        *out = (reply_buf){ 0 };
+        c->errbuf[0] = '\0';
+        double remaining = deadline - now_s();
+        if (remaining < 0.001)
+            remaining = 0.001;
+        long total_ms = to_ms(remaining);
+        long connect_ms = to_ms(p->connect_timeout);
+        bool connect_binds = connect_ms < total_ms;
+        if (!connect_binds)
+            connect_ms = total_ms;
+        CURL *h = c->curl;
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+        CURLcode res = curl_easy_perform(h);
+        if (res == CURLE_OK) {
+            long status = 0;
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+            if (status == 200) {
+                rc = COIL_OK;
+            } else {
+                rc = fail(err, COIL_EHTTP, NULL, "HTTP status %ld from %s", status, p->url);
+            }
+            break;
+        }
+        long sent = 0;
+        curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+        bool never_sent = res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+                          (res == CURLE_OPERATION_TIMEDOUT && sent == 0 && connect_binds);
+        if (never_sent) {
+            double left = deadline - now_s();
+            if (attempt <= p->retries && left > p->retry_delay) {
+                free(out->data);
+                pause_for(p->retry_delay);
+                continue;
+            }
+            if (attempt > 1)
+                rc = fail(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s (%lld attempts)",
+                          p->url, curl_text(c, res), (long long)attempt);
+            else
+                rc = fail(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s", p->url,
+                          curl_text(c, res));
+        } else if (res == CURLE_OPERATION_TIMEDOUT) {
+            rc = fail(err, COIL_ETIMEOUT, NULL, "no reply from %s within %g s", p->url,
+                      p->timeout);
+        } else if (res == CURLE_WRITE_ERROR && out->too_big) {
+            rc = fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: larger than %zu bytes",
+                      p->url, PROXY_MAX_REPLY);
+        } else if (res == CURLE_OUT_OF_MEMORY || res == CURLE_WRITE_ERROR) {
+            rc = fail(err, COIL_ENOMEM, NULL, "call to %s: out of memory", p->url);
+        } else if (res == CURLE_GOT_NOTHING || res == CURLE_RECV_ERROR ||
+                   res == CURLE_SEND_ERROR || res == CURLE_PARTIAL_FILE) {
+            rc = fail(err, COIL_ECONNECT, NULL, "connection to %s lost: %s", p->url,
+                      curl_text(c, res));
+        } else if (res == CURLE_WEIRD_SERVER_REPLY || res == CURLE_BAD_CONTENT_ENCODING) {
+            rc = fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: %s", p->url,
+                      curl_text(c, res));
+        } else {
+            rc = fail(err, COIL_ECONNECT, NULL, "request to %s failed: %s", p->url,
+                      curl_text(c, res));
+        }
+        break;
+    }
+    pool_give(p, c);
+    if (rc) {
+        free(out->data);
+        *out = (reply_buf){ 0 };
+    }
+    return rc;
+}
+
+/* ---- JSON-RPC ----------------------------------------------------------- */
+
+/* A JSON-RPC error object as a coil_error. */
+static int rpc_error(http_proxy *p, const json_t *e, coil_error **err)
+{
+    json_t *code = json_object_get(e, "code");
+    json_t *message = json_object_get(e, "message");
+    if (!json_is_object(e) || !json_is_integer(code) || !json_is_string(message))
+        return fail(err, COIL_EPROTOCOL, NULL,
+                    "malformed reply from %s: an error without an integer code and a string "
+                    "message",
+                    p->url);
+    json_int_t n = json_integer_value(code);
+    int mapped;
+    if (n == -32601)
+        mapped = COIL_ENOMETHOD;
+    else if (n == -32602)
+        mapped = COIL_EPARAMS;
+    else if ((n >= -32768 && n <= -32000) || n == 0 || n < INT32_MIN || n > INT32_MAX)
+        mapped = COIL_EPROTOCOL;
+    else
+        mapped = (int)n;
+    return fail(err, mapped, json_object_get(e, "data"), "%s", json_string_value(message));
+}
+
+static char *show(const json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    return s ? s : strdup("nothing");
+}
+
+/* Checks a reply to request `id` and converts its result into `result`. */
+static int take_reply(http_proxy *p, const coil_method *m, json_int_t id, const reply_buf *body,
+                      void *result, coil_error **err)
+{
+    if (!body->len)
+        return fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: an empty body", p->url);
+    json_error_t je;
+    json_t *reply = json_loadb(body->data, body->len, 0, &je);
+    if (!reply)
+        return fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: not JSON (%s)",
+                    p->url, je.text);
+    int rc = COIL_OK;
+    json_t *version = json_object_get(reply, "jsonrpc");
+    json_t *res = json_object_get(reply, "result");
+    json_t *error = json_object_get(reply, "error");
+    json_t *rid = json_object_get(reply, "id");
+    if (!json_is_object(reply) || !json_is_string(version) ||
+        strcmp(json_string_value(version), "2.0") != 0 || !rid || !res == !error) {
+        rc = fail(err, COIL_EPROTOCOL, NULL,
+                  "malformed reply from %s: not a JSON-RPC 2.0 response object", p->url);
+    } else if (!(json_is_integer(rid) && json_integer_value(rid) == id) &&
+               !(error && json_is_null(rid))) {
+        /* An error may come with id null: the server could not read ours. */
+        char *shown = show(rid);
+        rc = fail(err, COIL_EPROTOCOL, NULL,
+                  "malformed reply from %s: its id %s does not match the request's id %lld",
+                  p->url, shown, (long long)id);
+        free(shown);
+    } else if (error) {
+        rc = rpc_error(p, error, err);
+    } else if (m->result) {
+        /* On failure the caller's result stays untouched. */
+        void *tmp = calloc(1, m->result->size ? m->result->size : 1);
+        coil_error *e = NULL;
+        if (!tmp) {
+            rc = fail(err, COIL_ENOMEM, NULL, "out of memory");
+        } else if ((rc = coil_value_from_json(m->result, res, tmp, m->name, &e)) != 0) {
+            rc = rc == COIL_ENOMEM ? COIL_ENOMEM : COIL_EPROTOCOL;
+            fail(err, rc, NULL, "malformed reply from %s: result of %s: %s", p->url, m->name,
+                 e ? e->message : coil_strerror(rc));
+        } else {
+            memcpy(result, tmp, m->result->size);
+        }
+        coil_error_free(e);
+        free(tmp);
+    }
+    json_decref(reply);
+    return rc;
+}
+
+static int proxy_forward(void *object, const coil_method *m, void *const *args, void *result,
+                         coil_error **err)
+{
+    http_proxy *p = ((proxy_product *)object)->owner;
+    json_t *params = json_array();
+    if (!params)
+        return fail(err, COIL_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < m->nparams; i++) {
+        coil_error *e = NULL;
+        json_t *v = coil_value_to_json(m->params[i].type, args[i], m->params[i].name, &e);
+        if (!v || json_array_append_new(params, v) != 0) {
+            int code = e ? (int)e->code : COIL_ENOMEM;
+            fail(err, code, NULL, "%s: %s", m->name, e ? e->message : "out of memory");
+            coil_error_free(e);
+            json_decref(params);
+            return code;
+        }
+    }
+    json_int_t id = 0;
+    json_t *req;
+    if (m->oneway) {
+        req = json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", m->name, "params", params);
+    } else {
+        id = (json_int_t)atomic_fetch_add(&p->next_id, 1);
+        req = json_pack("{s:s, s:s, s:o, s:I}", "jsonrpc", "2.0", "method", m->name, "params",
+                        params, "id", id);
+    }
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (!body)
+        return fail(err, COIL_ENOMEM, NULL, "out of memory");
+    reply_buf reply = { 0 };
+    int rc = exchange(p, body, &reply, err);
+    free(body);
+    if (rc == COIL_OK && !m->oneway)
+        rc = take_reply(p, m, id, &reply, result, err);
+    free(reply.data);
+    return rc;
+}
+
+/* ---- The class ---------------------------------------------------------- */
+
+static const void *proxy_query(void *self, const coil_interface *iface)
+{
+    const http_proxy *p = self;
+    return iface->name && p->interface && strcmp(iface->name, p->interface) == 0
+               ? iface->forward_ops
+               : NULL;
+}
+
+static int proxy_init(void *self, coil_error **err)
+{
+    http_proxy *p = self;
+    CURLU *u = curl_url();
+    if (!u)
+        return fail(err, COIL_ENOMEM, NULL, "out of memory");
+    char *scheme = NULL, *host = NULL;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, p->url, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    bool http = uc == CURLUE_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    if (!http)
+        return fail(err, COIL_EVALUE, NULL,
+                    "url '%s' is not an HTTP URL (http://host:port/path)%s%s", p->url,
+                    uc != CURLUE_OK ? ": " : "", uc != CURLUE_OK ? curl_url_strerror(uc) : "");
+    if (!p->interface[0])
+        return fail(err, COIL_EVALUE, NULL, "interface is empty");
+
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_result != CURLE_OK)
+        return fail(err, COIL_EINIT, NULL, "cannot initialize libcurl: %s",
+                    curl_easy_strerror(curl_init_result));
+
+    struct curl_slist *h = NULL, *t;
+    static const char *const headers[] = {
+        "Content-Type: application/json", "Accept: application/json",
+        "Expect:", /* no 100-continue round trip for larger bodies */
+    };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+        if (!(t = curl_slist_append(h, headers[i]))) {
+            curl_slist_free_all(h);
+            return fail(err, COIL_ENOMEM, NULL, "out of memory");
+        }
+        h = t;
+    }
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        curl_slist_free_all(h);
+        return fail(err, COIL_EINIT, NULL, "cannot create a mutex");
+    }
+    p->headers = h;
+    p->idle = NULL;
+    p->nidle = 0;
+    atomic_init(&p->next_id, 1);
+    p->product.owner = p;
+    return 0;
+}
+
+static void *proxy_produce(void *self, coil_error **err)
+{
+    (void)err;
+    return &((http_proxy *)self)->product;
+}
+
+static void proxy_destroy(void *self)
+{
+    http_proxy *p = self;
+    while (p->idle) {
+        proxy_conn *c = p->idle;
+        p->idle = c->next;
+        conn_free(c);
+    }
+    p->nidle = 0;
+    pthread_mutex_destroy(&p->lock);
+    curl_slist_free_all(p->headers);
+    p->headers = NULL;
+}
+
+static const coil_property proxy_properties[] = {
+    { .name = "url", .type = COIL_T_STRING, .offset = offsetof(http_proxy, url),
+      .flags = COIL_REQUIRED, .doc = "the service's endpoint: http://host:port/path" },
+    { .name = "interface", .type = COIL_T_STRING, .offset = offsetof(http_proxy, interface),
+      .flags = COIL_REQUIRED, .doc = "the name of the interface the proxy implements" },
+    { .name = "connect-timeout", .type = COIL_T_DOUBLE,
+      .offset = offsetof(http_proxy, connect_timeout), .check = COIL_FRANGE(0.001, 3600),
+      .default_value = "5", .doc = "seconds to make a connection" },
+    { .name = "timeout", .type = COIL_T_DOUBLE, .offset = offsetof(http_proxy, timeout),
+      .check = COIL_FRANGE(0.001, 86400), .default_value = "30",
+      .doc = "seconds for a whole call, retries included" },
+    { .name = "retries", .type = COIL_T_INT, .offset = offsetof(http_proxy, retries),
+      .check = COIL_RANGE(0, 1000), .default_value = "0",
+      .doc = "more attempts for a request that never reached the server (connection refused "
+             "or not made)" },
+    { .name = "retry-delay", .type = COIL_T_DOUBLE, .offset = offsetof(http_proxy, retry_delay),
+      .check = COIL_FRANGE(0, 60), .default_value = "0.1",
+      .doc = "seconds between attempts" },
+    COIL_PROPERTIES_END
+};
+
+static const coil_class http_proxy_class = {
+    .abi = COIL_ABI_VERSION,
+    .name = "coil.http-proxy",
+    .doc = "A remote object: implements `interface` by calling the JSON-RPC 2.0 service at "
+           "`url` over HTTP",
+    .size = sizeof(http_proxy),
+    .properties = proxy_properties,
+    .init = proxy_init,
+    .destroy = proxy_destroy,
+    .produce = proxy_produce,
+    .query = proxy_query,
+    .forward = proxy_forward,
+    .flags = COIL_CLASS_THREAD_SAFE,
+};
+
+static const coil_class *const http_proxy_classes[] = { &http_proxy_class, NULL };
+
+const coil_module coil__http_proxy_module = {
+    .abi = COIL_ABI_VERSION,
+    .name = "coil.http-proxy",
+    .version = "1.0",
+    .classes = http_proxy_classes,
+};

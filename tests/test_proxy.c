@@ -1,0 +1,834 @@
+/* coil.http-proxy (remoting/http_proxy.c): typed calls through a proxy to a
+ * JSON-RPC 2.0 server (tests/jsonrpc_server.py, Python's standard library,
+ * serving the calc interface like the implementation in test_invoke.c),
+ * errors mapped from the server, every transport failure within the
+ * timeout, concurrent calls, keep-alive, retries. Everything on 127.0.0.1. */
+#include "support/support.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calc.h"
+
+extern char **environ;
+
+#define SERVER_SCRIPT COIL_TEST_DATA "/../jsonrpc_server.py"
+
+/* ---- The Python server -------------------------------------------------------- */
+
+typedef struct server {
+    pid_t pid;
+    int stdin_fd;  /* closing it stops the server too */
+    int port;
+} server;
+
+static void cloexec(int fd) {
+    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+static server server_start(void) {
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    cloexec(in[1]);
+    cloexec(out[0]);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, in[0]);
+    posix_spawn_file_actions_addclose(&fa, out[1]);
+    char *argv[] = { "python3", SERVER_SCRIPT, NULL };
+    server s = { 0 };
+    int rc = posix_spawnp(&s.pid, "python3", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert_eq(rc, 0, "cannot start python3: %s", strerror(rc));
+    close(in[0]);
+    close(out[1]);
+    s.stdin_fd = in[1];
+    /* The server prints its port once it listens: a blocking read. */
+    FILE *f = fdopen(out[0], "r");
+    char line[64] = "";
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    cr_assert(got, "the server printed no port");
+    s.port = atoi(line);
+    cr_assert_gt(s.port, 0, "the server printed '%s'", line);
+    return s;
+}
+
+static void server_stop(server *s) {
+    close(s->stdin_fd);
+    kill(s->pid, SIGTERM);
+    int status;
+    while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+static char *server_url(const server *s, const char *path) {
+    static char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
+    return url;
+}
+
+/* GET /stats: one of "connections", "notes", "requests". */
+static size_t collect(char *ptr, size_t size, size_t n, void *userdata) {
+    char *buf = userdata;
+    size_t have = strlen(buf), add = size * n;
+    if (have + add >= 512)
+        return 0;
+    memcpy(buf + have, ptr, add);
+    buf[have + add] = '\0';
+    return add;
+}
+
+static int64_t server_stat(const server *s, const char *what) {
+    char url[128], body[512] = "";
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/stats", s->port);
+    CURL *h = curl_easy_init();
+    cr_assert_not_null(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROXY, "");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    cr_assert_eq(rc, CURLE_OK, "GET /stats: %s", curl_easy_strerror(rc));
+    json_t *j = json_loads(body, 0, NULL);
+    cr_assert(json_is_integer(json_object_get(j, what)), "stats: %s", body);
+    int64_t v = json_integer_value(json_object_get(j, what));
+    json_decref(j);
+    return v;
+}
+
+/* ---- Contexts ------------------------------------------------------------------ */
+
+/* A context with one proxy "calc" for `url`; `extra` adds properties
+ * ("timeout: 0.5, retries: 2"), may be NULL. */
+static coil_context *load_proxy(const char *url, const char *extra) {
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "objects:\n"
+             "  - object: calc\n"
+             "    class: coil.http-proxy\n"
+             "    properties: {url: \"%s\", interface: calc%s%s}\n",
+             url, extra ? ", " : "", extra ? extra : "");
+    coil_error *err = NULL;
+    coil_context *ctx = coil_load_string(yaml, "client.yaml", NULL, &err);
+    cr_assert_not_null(ctx, "%s", dump_errors(err));
+    return ctx;
+}
+
+static void *get_proxy(coil_context *ctx) {
+    return GET_OK(ctx, "calc", &calc_interface);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A port nobody listens on (bound, then closed). */
+static int closed_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Expects a failed call's error: code, message prefix, and (when not
+ * NULL) its message exactly. Frees it. */
+static void expect_error(int rc, coil_error *err, int code, const char *prefix,
+                         const char *exact) {
+    cr_assert_not_null(err, "the call failed (%d) without an error", rc);
+    cr_assert_eq(rc, code, "rc %d, expected %d: %s", rc, code, err->message);
+    cr_assert_eq((int)err->code, code, "code %d, expected %d: %s", (int)err->code, code,
+                 err->message);
+    if (prefix)
+        cr_assert(strncmp(err->message, prefix, strlen(prefix)) == 0,
+                  "message '%s' does not start with '%s'", err->message, prefix);
+    if (exact)
+        cr_assert_str_eq(err->message, exact);
+    coil_error_free(err);
+}
+
+/* ---- Typed calls ----------------------------------------------------------------- */
+
+/* Every calc method, with the results test_invoke.c expects from the
+ * local object (configured with base 100). */
+static void typed_calls(void *obj) {
+    coil_error *err = NULL;
+    int64_t sum = 0;
+    cr_assert_eq(calc_add(obj, 2, 3, &sum, &err), 0, "%s", err ? err->message : "");
+    cr_assert_eq(sum, 105);
+
+    char *hello = NULL;
+    cr_assert_eq(calc_greet(obj, "Ann", NULL, &hello, &err), 0);
+    cr_assert_str_eq(hello, "Hello, Ann");
+    free(hello);
+    cr_assert_eq(calc_greet(obj, "Ann", "Dr.", &hello, &err), 0);
+    cr_assert_str_eq(hello, "Hello, Dr. Ann");
+    free(hello);
+
+    calc_point pts[] = { { 0, 0 }, { 2, 4 } };
+    calc_list_point list = { pts, 2 };
+    calc_point c;
+    cr_assert_eq(calc_centroid(obj, &list, &c, &err), 0);
+    cr_assert_float_eq(c.x, 1.0, 1e-12);
+    cr_assert_float_eq(c.y, 2.0, 1e-12);
+
+    char *words[] = { "a", "b", "a" };
+    calc_list_string wl = { words, 3 };
+    calc_map_int tally = { 0 };
+    cr_assert_eq(calc_tally(obj, &wl, &tally, &err), 0);
+    cr_assert_eq(tally.count, 2);
+    cr_assert_str_eq(tally.keys[0], "a");
+    cr_assert_eq(tally.values[0], 2);
+    cr_assert_str_eq(tally.keys[1], "b");
+    cr_assert_eq(tally.values[1], 1);
+    calc_map_int_free(&tally);
+
+    json_t *in = json_pack("{s:[i,s,n]}", "k", 1, "two"), *out = NULL;
+    cr_assert_eq(calc_echo(obj, in, &out, &err), 0);
+    cr_assert(json_equal(in, out));
+    json_decref(in);
+    json_decref(out);
+
+    unsigned char raw[] = { 1, 0, 2 };
+    coil_bytes b = { raw, 3 }, rb = { 0 };
+    cr_assert_eq(calc_reverse(obj, &b, &rb, &err), 0);
+    cr_assert_eq(rb.len, 3);
+    cr_assert(rb.data[0] == 2 && rb.data[1] == 0 && rb.data[2] == 1);
+    free(rb.data);
+
+    calc_mood mood;
+    cr_assert_eq(calc_feel(obj, CALC_MOOD_HAPPY, &mood, &err), 0);
+    cr_assert_eq(mood, CALC_MOOD_SAD);
+
+    cr_assert_eq(calc_note(obj, "remember", &err), 0);
+
+    cr_assert_eq(calc_fail(obj, COIL_EVALUE, &err), COIL_EVALUE);
+    cr_assert_str_eq(err->message, "failing on purpose with 10");
+    coil_error_free(err);
+    err = NULL;
+
+    calc_list_point none = { NULL, 0 };
+    calc_point untouched = { 7, 7 };
+    cr_assert_eq(calc_centroid(obj, &none, &untouched, &err), COIL_EVALUE);
+    cr_assert_str_eq(err->message, "the centroid of no points is undefined");
+    cr_assert_float_eq(untouched.x, 7.0, 0, "the result is untouched on error");
+    coil_error_free(err);
+    err = NULL;
+
+    int64_t n = -1;
+    cr_assert_eq(calc_count(obj, &n, &err), COIL_EINTERFACE);
+    cr_assert_str_eq(err->message, "calc.count is not implemented");
+    cr_assert_eq(n, -1);
+    coil_error_free(err);
+}
+
+CTEST(proxy, typed_calls_behave_like_the_local_object) {
+    server s = server_start();
+    coil_context *ctx = load_proxy(server_url(&s, "/calc"), NULL);
+    void *calc = get_proxy(ctx);
+    typed_calls(calc);
+    /* The oneway note came as a notification, and every call (12 of them)
+     * went over one kept-alive connection (the second is GET /stats). */
+    int64_t conns = server_stat(&s, "connections");
+    cr_assert_eq(conns, 2, "%lld connections", (long long)conns);
+    cr_assert_eq(server_stat(&s, "notes"), 1);
+    cr_assert_eq(server_stat(&s, "requests"), 12);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+CTEST(proxy, coil_get_checks_the_interface) {
+    server s = server_start();
+    coil_context *ctx = load_proxy(server_url(&s, "/calc"), NULL);
+    coil_error *err = NULL;
+    void *calc = coil_get(ctx, "calc", NULL, &err);
+    cr_assert_not_null(calc);
+    cr_assert_not_null(coil_ops(calc, &calc_interface, &err), "%s", dump_errors(err));
+    /* The product is not the factory: typed calls take the product. */
+    int64_t sum = 0;
+    cr_assert_eq(calc_add(calc, 40, 2, &sum, &err), 0, "%s", dump_errors(err));
+    cr_assert_eq(sum, 142);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+CTEST(proxy, large_values_go_through) {
+    server s = server_start();
+    coil_context *ctx = load_proxy(server_url(&s, "/calc"), NULL);
+    void *calc = get_proxy(ctx);
+    size_t n = 1 << 20;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        big[i] = (char)('a' + i % 26);
+    big[n] = '\0';
+    json_t *in = json_string(big), *out = NULL;
+    coil_error *err = NULL;
+    cr_assert_eq(calc_echo(calc, in, &out, &err), 0, "%s", dump_errors(err));
+    cr_assert(json_equal(in, out));
+    json_decref(in);
+    json_decref(out);
+    free(big);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+/* ---- Errors from the server ------------------------------------------------------ */
+
+CTEST(proxy, application_errors_keep_code_message_and_data) {
+    server s = server_start();
+    coil_context *ctx = load_proxy(server_url(&s, "/calc"), NULL);
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+
+    cr_assert_eq(calc_fail(calc, COIL_EVALUE, &err), COIL_EVALUE);
+    cr_assert_eq(err->code, COIL_EVALUE);
+    cr_assert_str_eq(err->message, "failing on purpose with 10");
+    json_t *want = json_pack("{s:s}", "coil", "COIL_EVALUE");
+    cr_assert(json_equal(err->data, want), "data attached");
+    json_decref(want);
+    coil_error_free(err);
+    err = NULL;
+
+    /* A service's own code passes through as it is. */
+    cr_assert_eq(calc_fail(calc, 4242, &err), 4242);
+    cr_assert_eq((int)err->code, 4242);
+    cr_assert_str_eq(err->message, "failing on purpose with 4242");
+    coil_error_free(err);
+    err = NULL;
+
+    cr_assert_eq(calc_fail(calc, -7, &err), -7);
+    coil_error_free(err);
+    err = NULL;
+
+    cr_assert_eq(calc_fail(calc, 0, &err), COIL_EINIT);
+    cr_assert_str_eq(err->message, "fail failed (object initialization failed)");
+    coil_error_free(err);
+    err = NULL;
+
+    /* A code in JSON-RPC's reserved range: the server sends -32603, which
+     * is a protocol-level error here; the message is the server's. */
+    cr_assert_eq(calc_fail(calc, -32001, &err), COIL_EPROTOCOL);
+    cr_assert_str_eq(err->message, "failing on purpose with -32001");
+    want = json_pack("{s:i}", "code", -32001);
+    cr_assert(json_equal(err->data, want));
+    json_decref(want);
+    coil_error_free(err);
+    err = NULL;
+
+    /* The caller may pass no error at all. */
+    cr_assert_eq(calc_fail(calc, COIL_EVALUE, NULL), COIL_EVALUE);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+CTEST(proxy, unknown_method_and_invalid_params_are_mapped) {
+    server s = server_start();
+    coil_context *ctx = load_proxy(server_url(&s, "/unknown"), NULL);
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    int64_t sum = -1;
+    int rc = calc_add(calc, 1, 2, &sum, &err);
+    expect_error(rc, err, COIL_ENOMETHOD, NULL, "interface 'calc' has no method 'add'");
+    cr_assert_eq(sum, -1);
+    coil_close(ctx);
+
+    ctx = load_proxy(server_url(&s, "/v2"), NULL);
+    calc = get_proxy(ctx);
+    err = NULL;
+    rc = calc_add(calc, 1, 2, &sum, &err);
+    expect_error(rc, err, COIL_EPARAMS, NULL, "add: missing parameter 'c' (int)");
+    cr_assert_eq(sum, -1);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+/* ---- Transport failures ------------------------------------------------------------ */
+
+CTEST(proxy, a_server_that_is_gone_fails_fast) {
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", closed_port());
+    coil_context *ctx = load_proxy(url, NULL); /* timeout 30 s */
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    int64_t sum = -1;
+    double t0 = now_s();
+    int rc = calc_add(calc, 1, 2, &sum, &err);
+    double elapsed = now_s() - t0;
+    char prefix[200];
+    snprintf(prefix, sizeof prefix, "cannot connect to %s: ", url);
+    cr_assert_not_null(err);
+    cr_assert_null(strstr(err->message, "attempts"), "%s", err->message);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    cr_assert_eq(sum, -1);
+    cr_assert_lt(elapsed, 1.0, "took %.3f s", elapsed);
+
+    /* A oneway call reports it too. */
+    err = NULL;
+    rc = calc_note(calc, "hello?", &err);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    coil_close(ctx);
+}
+
+CTEST(proxy, a_server_that_never_answers_times_out) {
+    server s = server_start();
+    const char *url = server_url(&s, "/hang");
+    coil_context *ctx = load_proxy(url, "timeout: 0.5");
+    void *calc = get_proxy(ctx);
+    char want[200];
+    snprintf(want, sizeof want, "no reply from %s within 0.5 s", url);
+    for (int oneway = 0; oneway < 2; oneway++) {
+        coil_error *err = NULL;
+        int64_t sum = -1;
+        double t0 = now_s();
+        int rc = oneway ? calc_note(calc, "anyone?", &err) : calc_add(calc, 1, 2, &sum, &err);
+        double elapsed = now_s() - t0;
+        expect_error(rc, err, COIL_ETIMEOUT, NULL, want);
+        cr_assert_geq(elapsed, 0.49, "took %.3f s", elapsed);
+        cr_assert_lt(elapsed, 1.5, "took %.3f s", elapsed);
+        cr_assert_eq(sum, -1);
+    }
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+CTEST(proxy, http_statuses_are_errors) {
+    server s = server_start();
+    static const int statuses[] = { 500, 404, 503, 302 };
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+        char path[32], want[200];
+        snprintf(path, sizeof path, "/status/%d", statuses[i]);
+        const char *url = server_url(&s, path);
+        snprintf(want, sizeof want, "HTTP status %d from %s", statuses[i], url);
+        coil_context *ctx = load_proxy(url, NULL);
+        void *calc = get_proxy(ctx);
+        coil_error *err = NULL;
+        int64_t sum = -1;
+        int rc = calc_add(calc, 1, 2, &sum, &err);
+        expect_error(rc, err, COIL_EHTTP, NULL, want);
+        cr_assert_eq(sum, -1);
+        err = NULL;
+        rc = calc_note(calc, "x", &err); /* oneway: the status still counts */
+        expect_error(rc, err, COIL_EHTTP, NULL, want);
+        coil_close(ctx);
+    }
+    server_stop(&s);
+}
+
+CTEST(proxy, malformed_replies_are_protocol_errors) {
+    server s = server_start();
+    static const struct { const char *path, *detail; } cases[] = {
+        { "/malformed", "not JSON (" },
+        { "/notrpc", "not a JSON-RPC 2.0 response object" },
+        { "/wrong-id", "its id 1001 does not match the request's id 1" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *url = server_url(&s, cases[i].path);
+        char want[256];
+        snprintf(want, sizeof want, "malformed reply from %s: %s", url, cases[i].detail);
+        coil_context *ctx = load_proxy(url, NULL);
+        void *calc = get_proxy(ctx);
+        coil_error *err = NULL;
+        char *hello = (char *)"untouched";
+        int rc = calc_greet(calc, "Ann", NULL, &hello, &err);
+        expect_error(rc, err, COIL_EPROTOCOL, want, NULL);
+        cr_assert_str_eq(hello, "untouched");
+        coil_close(ctx);
+    }
+    server_stop(&s);
+}
+
+CTEST(proxy, a_connection_closed_without_reply_is_an_error) {
+    server s = server_start();
+    const char *url = server_url(&s, "/close");
+    coil_context *ctx = load_proxy(url, NULL);
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    int64_t sum = -1;
+    char prefix[200];
+    snprintf(prefix, sizeof prefix, "connection to %s lost: ", url);
+    int rc = calc_add(calc, 1, 2, &sum, &err);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+/* ---- Retries ------------------------------------------------------------------------- */
+
+CTEST(proxy, a_refused_connection_is_tried_retries_plus_one_times) {
+    char url[128], prefix[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", closed_port());
+    snprintf(prefix, sizeof prefix, "cannot connect to %s: ", url);
+    /* 3 retries, 0.1 s apart: 4 attempts, at least 0.3 s. */
+    coil_context *ctx = load_proxy(url, "retries: 3, retry-delay: 0.1");
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    int64_t sum = -1;
+    double t0 = now_s();
+    int rc = calc_add(calc, 1, 2, &sum, &err);
+    double elapsed = now_s() - t0;
+    cr_assert_not_null(err);
+    size_t len = strlen(err->message);
+    cr_assert(len > 12 && strcmp(err->message + len - 12, "(4 attempts)") == 0, "%s",
+              err->message);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    cr_assert_geq(elapsed, 0.3, "took %.3f s", elapsed);
+    cr_assert_lt(elapsed, 1.5, "took %.3f s", elapsed);
+    coil_close(ctx);
+
+    /* The timeout bounds the retries. */
+    ctx = load_proxy(url, "retries: 1000, retry-delay: 0.1, timeout: 0.5");
+    calc = get_proxy(ctx);
+    err = NULL;
+    t0 = now_s();
+    rc = calc_add(calc, 1, 2, &sum, &err);
+    elapsed = now_s() - t0;
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    cr_assert_lt(elapsed, 1.0, "took %.3f s", elapsed);
+    coil_close(ctx);
+}
+
+/* A listener whose accept queue is full: connection attempts are dropped
+ * and time out, so each attempt takes connect-timeout. */
+typedef struct full_listener { int fd, filler, port; } full_listener;
+
+static full_listener full_listener_open(void) {
+    full_listener l;
+    l.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    cr_assert_eq(bind(l.fd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(l.fd, 0), 0);
+    socklen_t len = sizeof a;
+    getsockname(l.fd, (struct sockaddr *)&a, &len);
+    l.port = ntohs(a.sin_port);
+    l.filler = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_eq(connect(l.filler, (struct sockaddr *)&a, sizeof a), 0);
+    return l;
+}
+
+CTEST(proxy, a_connection_not_made_in_time_counts_as_never_sent) {
+    full_listener l = full_listener_open();
+    char url[128], prefix[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", l.port);
+    snprintf(prefix, sizeof prefix, "cannot connect to %s: ", url);
+    /* Three attempts of 0.2 s each. */
+    coil_context *ctx = load_proxy(url, "connect-timeout: 0.2, retries: 2, retry-delay: 0");
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    int64_t sum = -1;
+    double t0 = now_s();
+    int rc = calc_add(calc, 1, 2, &sum, &err);
+    double elapsed = now_s() - t0;
+    cr_assert_not_null(err);
+    cr_assert_not_null(strstr(err->message, "(3 attempts)"), "%s", err->message);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    cr_assert_geq(elapsed, 0.59, "took %.3f s", elapsed);
+    cr_assert_lt(elapsed, 1.5, "took %.3f s", elapsed);
+    coil_close(ctx);
+
+    /* When the whole call's timeout ends first, it is a timeout. */
+    ctx = load_proxy(url, "connect-timeout: 5, timeout: 0.3");
+    calc = get_proxy(ctx);
+    err = NULL;
+    t0 = now_s();
+    rc = calc_add(calc, 1, 2, &sum, &err);
+    elapsed = now_s() - t0;
+    char want[200];
+    snprintf(want, sizeof want, "no reply from %s within 0.3 s", url);
+    expect_error(rc, err, COIL_ETIMEOUT, NULL, want);
+    cr_assert_lt(elapsed, 1.3, "took %.3f s", elapsed);
+    coil_close(ctx);
+    close(l.filler);
+    close(l.fd);
+}
+
+/* ---- Threads ------------------------------------------------------------------------- */
+
+#define NTHREADS 8
+#define NCALLS 40
+
+typedef struct worker { void *calc; int id; int ok; } worker;
+
+static void *work(void *arg) {
+    worker *w = arg;
+    for (int i = 0; i < NCALLS; i++) {
+        coil_error *err = NULL;
+        int64_t sum = 0;
+        if (calc_add(w->calc, w->id, i, &sum, &err) == 0 && sum == w->id + i + 100)
+            w->ok++;
+        coil_error_free(err);
+        err = NULL;
+        char name[32], *hello = NULL, want[64];
+        snprintf(name, sizeof name, "t%d-%d", w->id, i);
+        snprintf(want, sizeof want, "Hello, %s", name);
+        if (calc_greet(w->calc, name, NULL, &hello, &err) == 0 && strcmp(hello, want) == 0)
+            w->ok++;
+        free(hello);
+        coil_error_free(err);
+    }
+    return NULL;
+}
+
+CTEST(proxy, many_threads_call_one_proxy_at_once) {
+    server s = server_start();
+    coil_context *ctx = load_proxy(server_url(&s, "/calc"), NULL);
+    void *calc = get_proxy(ctx);
+    worker w[NTHREADS];
+    pthread_t t[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i] = (worker){ calc, i * 1000, 0 };
+        cr_assert_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(w[i].ok, 2 * NCALLS, "thread %d: %d of %d calls right", i, w[i].ok,
+                     2 * NCALLS);
+    }
+    /* No more connections than calls at once (plus GET /stats). */
+    int64_t conns = server_stat(&s, "connections");
+    cr_assert_leq(conns, NTHREADS + 1, "%lld connections", (long long)conns);
+    cr_assert_eq(server_stat(&s, "requests"), NTHREADS * NCALLS * 2);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
+/* ---- Configuration ------------------------------------------------------------------- */
+
+CTEST(proxy, configuration_errors) {
+    coil_error *err = NULL;
+    cr_assert_null(coil_load_string("objects:\n"
+                                    "  - object: calc\n"
+                                    "    class: coil.http-proxy\n"
+                                    "    properties: {interface: calc}\n",
+                                    "client.yaml", NULL, &err));
+    cr_assert_not_null(find_error(err, COIL_EREQUIRED), "%s", dump_errors(err));
+    coil_error_free(err);
+    err = NULL;
+
+    cr_assert_null(coil_load_string("objects:\n"
+                                    "  - object: calc\n"
+                                    "    class: coil.http-proxy\n"
+                                    "    properties: {url: \"ftp://127.0.0.1/x\", interface: calc}\n",
+                                    "client.yaml", NULL, &err));
+    EXPECT_ONLY_ERROR(err, COIL_EVALUE, "client.yaml", 2, 0,
+                      "object 'calc': init failed: url 'ftp://127.0.0.1/x' is not an HTTP URL "
+                      "(http://host:port/path)");
+    coil_error_free(err);
+    err = NULL;
+
+    cr_assert_null(coil_load_string("objects:\n"
+                                    "  - object: calc\n"
+                                    "    class: coil.http-proxy\n"
+                                    "    properties: {url: \"http://127.0.0.1:1/\", interface: calc,"
+                                    " timeout: 0}\n",
+                                    "client.yaml", NULL, &err));
+    cr_assert_not_null(find_error(err, COIL_EVALUE), "%s", dump_errors(err));
+    coil_error_free(err);
+}
+
+/* ---- Interfaces -------------------------------------------------------------------- */
+
+CTEST(proxy, implements_only_its_configured_interface) {
+    coil_context *ctx = load_proxy("http://127.0.0.1:1/calc", NULL);
+    coil_interface other = calc_interface;
+    other.name = "other";
+    coil_error *err = NULL;
+    cr_assert_null(coil_get(ctx, "calc", &other, &err));
+    cr_assert_eq(err->code, COIL_EINTERFACE, "%s", err->message);
+    cr_assert_not_null(strstr(err->message, "interface 'other'"), "%s", err->message);
+    coil_error_free(err);
+    coil_close(ctx);
+}
+
+/* ---- End to end: a proxy and a Coil exporter in one context --------------------------- */
+
+typedef struct calc_impl { int64_t base; _Atomic int64_t notes; } calc_impl;
+
+static int impl_add(void *self, int64_t a, int64_t b, int64_t *result, coil_error **err) {
+    (void)err;
+    *result = a + b + ((calc_impl *)self)->base;
+    return 0;
+}
+
+static int impl_greet(void *self, const char *name, const char *title, char **result,
+                      coil_error **err) {
+    (void)self;
+    (void)err;
+    size_t n = strlen(name) + (title ? strlen(title) + 1 : 0) + 8;
+    *result = malloc(n);
+    snprintf(*result, n, "Hello, %s%s%s", title ? title : "", title ? " " : "", name);
+    return 0;
+}
+
+static int impl_centroid(void *self, const calc_list_point *points, calc_point *result,
+                         coil_error **err) {
+    (void)self;
+    if (!points->count) {
+        *err = coil_error_new(COIL_EVALUE, "the centroid of no points is undefined");
+        return COIL_EVALUE;
+    }
+    calc_point c = { 0, 0 };
+    for (size_t i = 0; i < points->count; i++) {
+        c.x += points->items[i].x / (double)points->count;
+        c.y += points->items[i].y / (double)points->count;
+    }
+    *result = c;
+    return 0;
+}
+
+static int impl_tally(void *self, const calc_list_string *words, calc_map_int *result,
+                      coil_error **err) {
+    (void)self;
+    (void)err;
+    calc_map_int m = { calloc(words->count + 1, sizeof(char *)),
+                       calloc(words->count + 1, sizeof(int64_t)), 0 };
+    for (size_t i = 0; i < words->count; i++) {
+        size_t k = 0;
+        while (k < m.count && strcmp(m.keys[k], words->items[i]) != 0)
+            k++;
+        if (k == m.count)
+            m.keys[m.count++] = strdup(words->items[i]);
+        m.values[k]++;
+    }
+    *result = m;
+    return 0;
+}
+
+static int impl_echo(void *self, const json_t *value, json_t **result, coil_error **err) {
+    (void)self;
+    (void)err;
+    *result = json_deep_copy(value);
+    return 0;
+}
+
+static int impl_reverse(void *self, const coil_bytes *data, coil_bytes *result,
+                        coil_error **err) {
+    (void)self;
+    (void)err;
+    coil_bytes r = { malloc(data->len + 1), data->len };
+    for (size_t i = 0; i < data->len; i++)
+        r.data[i] = data->data[data->len - 1 - i];
+    *result = r;
+    return 0;
+}
+
+static int impl_note(void *self, const char *text, coil_error **err) {
+    (void)text;
+    (void)err;
+    ((calc_impl *)self)->notes++;
+    return 0;
+}
+
+static int impl_fail(void *self, int64_t code, coil_error **err) {
+    (void)self;
+    if (code == 0)
+        return COIL_EINIT;
+    *err = coil_error_new((coil_code)code, "failing on purpose with %lld", (long long)code);
+    return (int)code;
+}
+
+static int impl_feel(void *self, calc_mood m, calc_mood *result, coil_error **err) {
+    (void)self;
+    (void)err;
+    *result = m == CALC_MOOD_HAPPY ? CALC_MOOD_SAD : CALC_MOOD_HAPPY;
+    return 0;
+}
+
+static const calc_ops impl_ops = {
+    .add = impl_add, .greet = impl_greet, .centroid = impl_centroid, .tally = impl_tally,
+    .echo = impl_echo, .reverse = impl_reverse, .note = impl_note, .fail = impl_fail,
+    .feel = impl_feel, /* count is left out on purpose */
+};
+
+static const coil_property impl_props[] = {
+    { .name = "base", .type = COIL_T_INT, .offset = offsetof(calc_impl, base) },
+    COIL_PROPERTIES_END
+};
+static const coil_implements impl_ifaces[] = { { &calc_interface, &impl_ops },
+                                               COIL_IMPLEMENTS_END };
+static const coil_class impl_class = {
+    .abi = COIL_ABI_VERSION, .name = "calc_impl", .size = sizeof(calc_impl),
+    .properties = impl_props, .implements = impl_ifaces,
+};
+
+/* The service, its exporter on a free port, and a proxy for it. */
+static coil_context *load_end_to_end(int *port) {
+    *port = closed_port();
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "objects:\n"
+             "  - {object: service, class: calc_impl, properties: {base: 100}}\n"
+             "  - object: exporter\n"
+             "    class: coil.http-exporter\n"
+             "    properties: {service: {ref: service}, interface: calc,\n"
+             "                 listen: '127.0.0.1:%d', path: /calc, threads: 4}\n"
+             "  - object: calc\n"
+             "    class: coil.http-proxy\n"
+             "    properties: {url: 'http://127.0.0.1:%d/calc', interface: calc, timeout: 10}\n",
+             *port, *port);
+    coil_options *opts = coil_options_new();
+    coil_options_add_class(opts, &impl_class);
+    coil_error *err = NULL;
+    coil_context *ctx = coil_load_string(yaml, "both.yaml", opts, &err);
+    coil_options_free(opts);
+    cr_assert_not_null(ctx, "%s", dump_errors(err));
+    return ctx;
+}
+
+CTEST(proxy, calls_a_coil_exporter_end_to_end) {
+    int port;
+    coil_context *ctx = load_end_to_end(&port);
+    void *calc = get_proxy(ctx);
+    calc_impl *service = GET_OK(ctx, "service", &calc_interface);
+    cr_assert_neq((void *)calc, (void *)service);
+    typed_calls(calc);
+    cr_assert_eq(service->notes, 1, "the oneway note ran in the service");
+
+    /* The service's error data comes along. */
+    coil_error *err = NULL;
+    cr_assert_eq(calc_fail(calc, COIL_EVALUE, &err), COIL_EVALUE);
+    json_t *want = json_pack("{s:s}", "coil", "COIL_EVALUE");
+    cr_assert(json_equal(err->data, want));
+    json_decref(want);
+    coil_error_free(err);
+    coil_close(ctx);
+}
+
+CTEST(proxy, many_threads_through_a_coil_exporter) {
+    int port;
+    coil_context *ctx = load_end_to_end(&port);
+    void *calc = get_proxy(ctx);
+    worker w[NTHREADS];
+    pthread_t t[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i] = (worker){ calc, i * 1000, 0 };
+        cr_assert_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(w[i].ok, 2 * NCALLS, "thread %d: %d of %d calls right", i, w[i].ok,
+                     2 * NCALLS);
+    }
+    coil_close(ctx);
+}
