@@ -166,6 +166,23 @@ CTEST(cli, check_reports_a_dependency_cycle) {
                                         "-> b (cli/cycle.yaml:6:5) -> a");
 }
 
+CTEST(cli, run_with_a_broken_context_reports_every_error_and_exits_1) {
+    static run_result r;
+    run_coil(&r, (const char *[]){ "run", "cli/bad.yaml", SET_TESTBIN, NULL });
+    cr_assert_eq(r.status, 1, "exit %d\nstderr:\n%s", r.status, r.err);
+    cr_assert_str_empty(r.out, "no endpoint is printed");
+    const char *want[] = {
+        "cli/bad.yaml:4:12: error: object 'a': unknown class 'mod.nope'",
+        "cli/bad.yaml:8:19: error: object 'b': property 'next' refers to undefined object 'ghost'",
+        "cli/bad.yaml:9:7: error: object 'b': class 'mod.node' has no property 'colour'",
+    };
+    for (int k = 0; k < 3; k++) {
+        const char *got = line_of(r.err, k);
+        cr_assert_not_null(got, "line %d missing in:\n%s", k, r.err);
+        cr_assert_str_eq(got, want[k]);
+    }
+}
+
 CTEST(cli, set_fills_placeholders) {
     static run_result r;
     run_coil(&r, (const char *[]){ "check", "cli/named.yaml", SET_TESTBIN, "--set", "NAME=custom", NULL });
