@@ -51,8 +51,10 @@ int coil__cli_run(const char *prog, const char *path, coil_options *opts)
         void *obj = coil_get(ctx, defs[i].name, NULL, NULL);
         if (!obj || !coil_is_http_exporter(obj))
             continue;
-        /* An exporter's one dependency is the object it serves. */
-        const char *served = defs[i].depends_on[0] ? defs[i].depends_on[0] : defs[i].name;
+        /* Named after the object it serves (an inner object: the exporter). */
+        const char *served = NULL;
+        if (!coil_class_of(coil_http_exporter_service(obj), &served) || !served)
+            served = defs[i].name;
         printf("%s at %s\n", served, coil_http_exporter_url(obj));
         endpoints++;
     }

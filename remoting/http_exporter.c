@@ -314,6 +314,16 @@ const char *coil_http_exporter_url(const void *exporter_)
     return url;
 }
 
+void *coil_http_exporter_service(const void *exporter_)
+{
+    if (!exporter_)
+        return NULL;
+    pthread_mutex_lock(&live_lock);
+    void *service = is_live(exporter_) ? ((const exporter *)exporter_)->service : NULL;
+    pthread_mutex_unlock(&live_lock);
+    return service;
+}
+
 void coil_http_exporters_quiesce(void)
 {
     coil__http_quiesce_all();

@@ -258,7 +258,7 @@ static const char *curl_text(proxy_conn *c, CURLcode rc)
 /* POSTs `body` and returns the reply body in *out (NULL when empty), or
  * fails with a transport error. Attempts again, while time remains, when
  * the connection could not be made. */
-static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error **err)
+static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error **err, bool notification)
 {
     const double deadline = now_s() + p->timeout;
     proxy_conn *c = pool_take(p);
@@ -289,7 +289,9 @@ static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error 
         if (res == CURLE_OK) {
             long status = 0;
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-            if (status == 200) {
+            /* 200, or for a notification also 204: many servers answer
+             * notifications with no content. */
+            if (status == 200 || (notification && status == 204)) {
                 rc = COIL_OK;
             } else {
                 rc = fail(err, COIL_EHTTP, NULL, "HTTP status %ld from %s", status, p->url);
@@ -441,6 +443,13 @@ static int proxy_forward(void *object, const coil_method *m, void *const *args, 
             return code;
         }
     }
+    /* Absent optional parameters at the end are left out rather than sent
+     * as null, so a server that predates them still takes the call. */
+    for (size_t n = json_array_size(params);
+         n > 0 && m->params[n - 1].type->kind == COIL_K_OPTIONAL &&
+         json_is_null(json_array_get(params, n - 1));
+         n--)
+        json_array_remove(params, n - 1);
     json_int_t id = 0;
     json_t *req;
     if (m->oneway) {
@@ -455,7 +464,7 @@ static int proxy_forward(void *object, const coil_method *m, void *const *args, 
     if (!body)
         return fail(err, COIL_ENOMEM, NULL, "out of memory");
     reply_buf reply = { 0 };
-    int rc = exchange(p, body, &reply, err);
+    int rc = exchange(p, body, &reply, err, m->oneway);
     free(body);
     if (rc == COIL_OK && !m->oneway)
         rc = take_reply(p, m, id, &reply, result, err);

@@ -22,6 +22,7 @@ mkfifo "$tmp/out" "$tmp/err" "$tmp/gate"
 host=$!
 exec 3<"$tmp/out" 4<"$tmp/err"
 read -r -t 30 line <&3 || fail "no endpoint line"
+[[ $line == "gatekeeper at http://127.0.0.1:"*/gate ]] || fail "unexpected endpoint line: $line"
 url=${line#* at }
 echo "host: $line"
 

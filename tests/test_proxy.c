@@ -436,6 +436,24 @@ CTEST(proxy, http_statuses_are_errors) {
     server_stop(&s);
 }
 
+CTEST(proxy, a_204_answers_a_notification_but_not_a_call) {
+    /* Many servers answer notifications with 204 No Content: fine for a
+     * oneway call, an error for a call that needs a reply. */
+    server s = server_start();
+    const char *url = server_url(&s, "/status/204");
+    coil_context *ctx = load_proxy(url, NULL);
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    cr_assert_eq(calc_note(calc, "x", &err), 0, "%s", err ? err->message : "");
+    int64_t sum = -1;
+    char want[200];
+    snprintf(want, sizeof want, "HTTP status 204 from %s", url);
+    int rc = calc_add(calc, 1, 2, &sum, &err);
+    expect_error(rc, err, COIL_EHTTP, NULL, want);
+    coil_close(ctx);
+    server_stop(&s);
+}
+
 CTEST(proxy, malformed_replies_are_protocol_errors) {
     server s = server_start();
     static const struct { const char *path, *detail; } cases[] = {

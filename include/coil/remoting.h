@@ -43,6 +43,10 @@ COIL_API bool coil_is_http_exporter(const void *object);
  * exporter. The string belongs to the exporter and lives as long as it. */
 COIL_API const char *coil_http_exporter_url(const void *exporter);
 
+/* The object the exporter serves (its `service`), or NULL when `exporter`
+ * is not a live exporter. coil_class_of() tells its class and name. */
+COIL_API void *coil_http_exporter_service(const void *exporter);
+
 /* Stops every exporter's server from accepting new connections; those
  * already open are still served until their exporters are destroyed. For
  * a process about to shut down (drain, then coil_close). */
