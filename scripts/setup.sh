@@ -12,7 +12,8 @@ packages=(
   libmicrohttpd-dev    # remoting: HTTP exporter
   libcurl4-openssl-dev # remoting: HTTP proxy
   libcriterion-dev     # tests
-  python3              # tests
+  python3              # tests: interoperability with Python's http.client, docs checks
+  curl                 # tests: interoperability with the curl command
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
