@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Coil needs to build and test, and only those
 # that are missing. Silent when everything is already there.
+#   scripts/setup.sh [PACKAGE...]   also installs these (the benchmarks' references)
 set -euo pipefail
 
-packages=(
+packages=("$@"
+
   build-essential      # gcc, make, libc headers
   cmake
   pkg-config
