@@ -51,7 +51,7 @@ int coil__cli_run(const char *prog, const char *path, coil_options *opts)
         void *obj = coil_get(ctx, defs[i].name, NULL, NULL);
         if (!obj || !coil_is_http_exporter(obj))
             continue;
-        /* Named after the object it serves (an inner object: the exporter). */
+        /* Named after the object it serves (an inner one has a derived name). */
         const char *served = NULL;
         if (!coil_class_of(coil_http_exporter_service(obj), &served) || !served)
             served = defs[i].name;
