@@ -144,6 +144,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def reply(self, status, body, ctype="application/json"):
         data = body.encode() if isinstance(body, str) else body
+        if status in (204, 304):
+            # No body, and no Content-Length: bytes after these statuses
+            # would be read as the next response on a kept-alive connection.
+            self.send_response(status)
+            self.end_headers()
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
