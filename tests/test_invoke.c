@@ -9,119 +9,7 @@
 #include <string.h>
 
 #include "calc.h"
-
-/* ---- The implementation ---------------------------------------------------- */
-
-typedef struct calc_impl {
-    int64_t base;     /* added to every sum: shows the object is configured */
-    int64_t notes;
-} calc_impl;
-
-static int impl_add(void *self, int64_t a, int64_t b, int64_t *result, coil_error **err) {
-    (void)err;
-    *result = a + b + ((calc_impl *)self)->base;
-    return 0;
-}
-
-static int impl_greet(void *self, const char *name, const char *title, char **result,
-                      coil_error **err) {
-    (void)self;
-    (void)err;
-    size_t n = strlen(name) + (title ? strlen(title) + 1 : 0) + 8;
-    *result = malloc(n);
-    snprintf(*result, n, "Hello, %s%s%s", title ? title : "", title ? " " : "", name);
-    return 0;
-}
-
-static int impl_centroid(void *self, const calc_list_point *points, calc_point *result,
-                         coil_error **err) {
-    (void)self;
-    if (!points->count) {
-        *err = coil_error_new(COIL_EVALUE, "the centroid of no points is undefined");
-        return COIL_EVALUE;
-    }
-    calc_point c = { 0, 0 };
-    for (size_t i = 0; i < points->count; i++) {
-        c.x += points->items[i].x / (double)points->count;
-        c.y += points->items[i].y / (double)points->count;
-    }
-    *result = c;
-    return 0;
-}
-
-static int impl_tally(void *self, const calc_list_string *words, calc_map_int *result,
-                      coil_error **err) {
-    (void)self;
-    (void)err;
-    calc_map_int m = { calloc(words->count + 1, sizeof(char *)),
-                       calloc(words->count + 1, sizeof(int64_t)), 0 };
-    for (size_t i = 0; i < words->count; i++) {
-        size_t k = 0;
-        while (k < m.count && strcmp(m.keys[k], words->items[i]) != 0)
-            k++;
-        if (k == m.count)
-            m.keys[m.count++] = strdup(words->items[i]);
-        m.values[k]++;
-    }
-    *result = m;
-    return 0;
-}
-
-static int impl_echo(void *self, const json_t *value, json_t **result, coil_error **err) {
-    (void)self;
-    (void)err;
-    *result = json_deep_copy(value);
-    return 0;
-}
-
-static int impl_reverse(void *self, const coil_bytes *data, coil_bytes *result,
-                        coil_error **err) {
-    (void)self;
-    (void)err;
-    coil_bytes r = { malloc(data->len + 1), data->len };
-    for (size_t i = 0; i < data->len; i++)
-        r.data[i] = data->data[data->len - 1 - i];
-    *result = r;
-    return 0;
-}
-
-static int impl_note(void *self, const char *text, coil_error **err) {
-    (void)text;
-    (void)err;
-    ((calc_impl *)self)->notes++;
-    return 0;
-}
-
-static int impl_fail(void *self, int64_t code, coil_error **err) {
-    (void)self;
-    if (code == 0)
-        return COIL_EINIT; /* fails without saying why */
-    *err = coil_error_new((coil_code)code, "failing on purpose with %lld", (long long)code);
-    return (int)code;
-}
-
-static int impl_feel(void *self, calc_mood m, calc_mood *result, coil_error **err) {
-    (void)self;
-    (void)err;
-    *result = m == CALC_MOOD_HAPPY ? CALC_MOOD_SAD : CALC_MOOD_HAPPY;
-    return 0;
-}
-
-static const calc_ops impl_ops = {
-    .add = impl_add, .greet = impl_greet, .centroid = impl_centroid, .tally = impl_tally,
-    .echo = impl_echo, .reverse = impl_reverse, .note = impl_note, .fail = impl_fail,
-    .feel = impl_feel, /* count is left out on purpose */
-};
-
-static const coil_property impl_props[] = {
-    { .name = "base", .type = COIL_T_INT, .offset = offsetof(calc_impl, base) },
-    COIL_PROPERTIES_END
-};
-static const coil_implements impl_ifaces[] = { { &calc_interface, &impl_ops }, COIL_IMPLEMENTS_END };
-static const coil_class impl_class = {
-    .abi = COIL_ABI_VERSION, .name = "calc_impl", .size = sizeof(calc_impl),
-    .properties = impl_props, .implements = impl_ifaces,
-};
+#include "support/calc_service.h"
 
 /* ---- A forwarding class: marshals every call to JSON and back -------------- */
 
@@ -168,7 +56,7 @@ static const coil_class plain_class = { .abi = COIL_ABI_VERSION, .name = "plain"
 
 static coil_context *load_calc(void) {
     coil_options *opts = coil_options_new();
-    coil_options_add_class(opts, &impl_class);
+    coil_options_add_class(opts, &calc_impl_class);
     coil_options_add_class(opts, &loopback_class);
     coil_options_add_class(opts, &plain_class);
     coil_error *err = NULL;
@@ -312,7 +200,7 @@ CTEST(invoke, interface_checks) {
     cr_assert_eq(coil_class_of(other, &id), &plain_class);
     cr_assert_str_eq(id, "other");
     void *proxy = coil_get(ctx, "proxy", NULL, NULL);
-    cr_assert_eq(coil_class_of(((loopback *)proxy)->target, &id), &impl_class,
+    cr_assert_eq(coil_class_of(((loopback *)proxy)->target, &id), &calc_impl_class,
                  "an injected object is known too");
     cr_assert_str_eq(id, "calc");
 
