@@ -1,6 +1,8 @@
 /* The `calc` service shared by the call and proxy tests: every method with
  * plain, checkable behaviour, application errors on demand, and `count`
  * left unimplemented. */
+#include "support/support.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,3 +115,78 @@ const coil_class calc_impl_class = {
     .abi = COIL_ABI_VERSION, .name = "calc_impl", .size = sizeof(calc_impl),
     .properties = impl_props, .implements = impl_ifaces,
 };
+
+/* Every calc method with the results a calc_impl with base 100 gives:
+ * the same from the local object, a forwarding object and a proxy. */
+void calc_expect_typed_calls(void *obj) {
+    coil_error *err = NULL;
+    int64_t sum = 0;
+    cr_assert_eq(calc_add(obj, 2, 3, &sum, &err), 0, "%s", err ? err->message : "");
+    cr_assert_eq(sum, 105);
+
+    char *hello = NULL;
+    cr_assert_eq(calc_greet(obj, "Ann", NULL, &hello, &err), 0);
+    cr_assert_str_eq(hello, "Hello, Ann");
+    free(hello);
+    cr_assert_eq(calc_greet(obj, "Ann", "Dr.", &hello, &err), 0);
+    cr_assert_str_eq(hello, "Hello, Dr. Ann");
+    free(hello);
+
+    calc_point pts[] = { { 0, 0 }, { 2, 4 } };
+    calc_list_point list = { pts, 2 };
+    calc_point c;
+    cr_assert_eq(calc_centroid(obj, &list, &c, &err), 0);
+    cr_assert_float_eq(c.x, 1.0, 1e-12);
+    cr_assert_float_eq(c.y, 2.0, 1e-12);
+
+    char *words[] = { "a", "b", "a" };
+    calc_list_string wl = { words, 3 };
+    calc_map_int tally = { 0 };
+    cr_assert_eq(calc_tally(obj, &wl, &tally, &err), 0);
+    cr_assert_eq(tally.count, 2);
+    cr_assert_str_eq(tally.keys[0], "a");
+    cr_assert_eq(tally.values[0], 2);
+    cr_assert_str_eq(tally.keys[1], "b");
+    cr_assert_eq(tally.values[1], 1);
+    calc_map_int_free(&tally);
+
+    json_t *in = json_pack("{s:[i,s,n]}", "k", 1, "two"), *out = NULL;
+    cr_assert_eq(calc_echo(obj, in, &out, &err), 0);
+    cr_assert(json_equal(in, out));
+    json_decref(in);
+    json_decref(out);
+
+    unsigned char raw[] = { 1, 0, 2 };
+    coil_bytes b = { raw, 3 }, rb = { 0 };
+    cr_assert_eq(calc_reverse(obj, &b, &rb, &err), 0);
+    cr_assert_eq(rb.len, 3);
+    cr_assert(rb.data[0] == 2 && rb.data[1] == 0 && rb.data[2] == 1);
+    free(rb.data);
+
+    calc_mood mood;
+    cr_assert_eq(calc_feel(obj, CALC_MOOD_HAPPY, &mood, &err), 0);
+    cr_assert_eq(mood, CALC_MOOD_SAD);
+
+    cr_assert_eq(calc_note(obj, "remember", &err), 0);
+
+    /* Errors come back with the service's code and message. */
+    cr_assert_eq(calc_fail(obj, COIL_EVALUE, &err), COIL_EVALUE);
+    cr_assert_str_eq(err->message, "failing on purpose with 10");
+    coil_error_free(err);
+    err = NULL;
+
+    calc_list_point none = { NULL, 0 };
+    calc_point untouched = { 7, 7 };
+    cr_assert_eq(calc_centroid(obj, &none, &untouched, &err), COIL_EVALUE);
+    cr_assert_str_eq(err->message, "the centroid of no points is undefined");
+    cr_assert_float_eq(untouched.x, 7.0, 0, "the result is untouched on error");
+    coil_error_free(err);
+    err = NULL;
+
+    /* A method the class left out. */
+    int64_t n = -1;
+    cr_assert_eq(calc_count(obj, &n, &err), COIL_EINTERFACE);
+    cr_assert_str_eq(err->message, "calc.count is not implemented");
+    cr_assert_eq(n, -1);
+    coil_error_free(err);
+}

@@ -17,4 +17,8 @@ typedef struct calc_impl {
  * purpose); property `base`. */
 extern const coil_class calc_impl_class;
 
+/* Calls every calc method on `obj` and asserts the results of a calc_impl
+ * configured with base 100 (criterion assertions). */
+void calc_expect_typed_calls(void *obj);
+
 #endif
