@@ -267,45 +267,6 @@ bool coil__is_inner_def(const coil__node *map)
 static void read_node(coil__config *c, const coil__node *root, const char *shown,
                       const char *dir);
 
-static char *read_whole(const char *path, size_t *len, int *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *err = errno;
-        return NULL;
-    }
-    /* Size the buffer from the file; grow only if it grows meanwhile. */
-    struct stat st;
-    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-    size_t n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) {
-            if (ferror(f)) {
-                *err = errno ? errno : EIO;
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            *err = ENOMEM;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    if (!buf && !*err)
-        *err = ENOMEM;
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static const char *dir_of(coil__arena *a, const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -364,10 +325,9 @@ static void read_file(coil__config *c, const char *path, const coil__node *from)
     fi->shown = coil__arena_strdup(c->a, path);
     fi->state = FILE_READING;
 
-    size_t len = 0;
-    int err = 0;
-    char *text = read_whole(path, &len, &err);
-    if (!text) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int err = errno;
         if (from)
             ERR(c, COIL_EIO, from, "cannot import '%s': %s", path, strerror(err));
         else
@@ -377,8 +337,8 @@ static void read_file(coil__config *c, const char *path, const coil__node *from)
         return;
     }
     bool ok;
-    coil__node *root = coil__yaml_read(c->a, text, len, path, c->errs, &ok);
-    free(text);
+    coil__node *root = coil__yaml_read_file(c->a, f, path, c->errs, &ok);
+    fclose(f);
     if (ok && coil__vec_push(&c->stack, fi) == COIL_OK) {
         read_node(c, root, fi->shown, dir_of(c->a, path));
         c->stack.count--;

@@ -161,21 +161,44 @@ static bool open_collection(reader *r, coil__node *n)
     return true;
 }
 
-static void syntax_error(reader *r, yaml_parser_t *p, const char *text, size_t len)
+/* The input: text in memory, or an open file (read by libyaml in chunks, so
+ * a large context is never held whole). */
+typedef struct source {
+    const char *text;
+    size_t len;
+    FILE *f;
+} source;
+
+/* Reader errors (bad encoding) carry a byte offset, not a mark: count the
+ * lines before it. */
+static void offset_position(const source *src, size_t offset, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    if (src->f && fseek(src->f, 0, SEEK_SET) != 0)
+        return;
+    for (size_t i = 0; i < offset; i++) {
+        int ch;
+        if (src->f)
+            ch = getc(src->f);
+        else
+            ch = i < src->len ? (unsigned char)src->text[i] : EOF;
+        if (ch == EOF)
+            break;
+        if (ch == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
+    }
+}
+
+static void syntax_error(reader *r, yaml_parser_t *p, const source *src)
 {
     unsigned line, col;
     if (p->error == YAML_READER_ERROR) {
-        /* Reader errors (bad encoding) carry a byte offset, not a mark. */
-        line = 1;
-        col = 1;
-        for (size_t i = 0; i < p->problem_offset && i < len; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
+        offset_position(src, p->problem_offset, &line, &col);
     } else {
         line = (unsigned)p->problem_mark.line + 1;
         col = (unsigned)p->problem_mark.column + 1;
@@ -196,8 +219,8 @@ static void syntax_error(reader *r, yaml_parser_t *p, const char *text, size_t l
                          problem);
 }
 
-coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
-                            const char *file, coil__errors *errs, bool *ok)
+static coil__node *read_source(coil__arena *a, const source *src, const char *file,
+                              coil__errors *errs, bool *ok)
 {
     reader r = { .a = a, .errs = errs, .ok = true };
     r.file = coil__arena_strdup(a, file);
@@ -212,13 +235,16 @@ coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
         coil__errors_add(errs, COIL_ENOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (src->f)
+        yaml_parser_set_input_file(&parser, src->f);
+    else
+        yaml_parser_set_input_string(&parser, (const unsigned char *)src->text, src->len);
 
     bool done = oom;
     while (!done) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            syntax_error(&r, &parser, text, len);
+            syntax_error(&r, &parser, src);
             break;
         }
         coil__node *n = NULL;
@@ -302,6 +328,27 @@ coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
     }
     *ok = r.ok;
     return r.ok ? root : NULL;
+}
+
+coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
+                            const char *file, coil__errors *errs, bool *ok)
+{
+    source src = { .text = text, .len = len };
+    return read_source(a, &src, file, errs, ok);
+}
+
+coil__node *coil__yaml_read_file(coil__arena *a, FILE *f, const char *file,
+                                 coil__errors *errs, bool *ok)
+{
+    source src = { .f = f };
+    coil__node *root = read_source(a, &src, file, errs, ok);
+    if (*ok && ferror(f)) {
+        *ok = false;
+        coil__errors_add(errs, COIL_EIO, NULL, 0, 0, "cannot read '%s': %s", file,
+                         strerror(errno ? errno : EIO));
+        return NULL;
+    }
+    return root;
 }
 
 coil__node *coil__map_get(const coil__node *map, const char *key)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "util/util.h"
 
@@ -43,6 +44,11 @@ struct coil__node {          /* 40 bytes: a large context has millions */
  * YAML. `file` is copied into the arena. */
 coil__node *coil__yaml_read(coil__arena *a, const char *text, size_t len,
                             const char *file, coil__errors *errs, bool *ok);
+
+/* The same from an open file, read in chunks as the parse goes (the caller
+ * keeps and closes `f`); a read error is reported as COIL_EIO. */
+coil__node *coil__yaml_read_file(coil__arena *a, FILE *f, const char *file,
+                                 coil__errors *errs, bool *ok);
 
 /* Mapping lookup by key; NULL when absent. */
 coil__node *coil__map_get(const coil__node *map, const char *key);

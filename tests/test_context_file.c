@@ -1,5 +1,6 @@
 /* The context file format: top-level keys, imports, aliases, placeholders,
  * abstract/parent inheritance, constructor-args. */
+#define _DEFAULT_SOURCE 1 /* mkstemps */
 #include "support/support.h"
 
 #include <limits.h>
@@ -636,4 +637,47 @@ CTEST(context_file, constructor_args_are_checked_like_properties) {
     EXPECT_ONLY_ERROR(err, COIL_EPROPERTY, "app.yaml", 5, 7,
                       "object 'r': class 'recorder' has no property 'nmae'");
     coil_error_free(err);
+}
+
+/* A file is parsed as it is read, in chunks; its errors are the same, at
+ * the same positions, as for the same text given as a string. Reader errors
+ * (bad encoding) carry only a byte offset, which becomes line and column. */
+CTEST(context_file, file_errors_match_string_errors) {
+    static const char *const texts[] = {
+        "objects:\n  - object: a\n    class: [recorder\n",
+        "objects:\n  - object: a\n    class: rec\xff" "order\n",
+        "objects:\n  - object: a\n    class: recorder\n    properties: {a: 1, a: 2}\n",
+        "objects: []\n---\nobjects: []\n",
+    };
+    char path[] = "/tmp/coil-test-XXXXXX.yaml";
+    int fd = mkstemps(path, 5);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    coil_options *opts = test_options();
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(texts[k], f);
+        fclose(f);
+        coil_error *from_file = NULL, *from_string = NULL;
+        cr_assert_null(coil_load_file(path, opts, &from_file), "text %zu loaded", k);
+        cr_assert_null(coil_load_string(texts[k], path, opts, &from_string));
+        char *want = strdup(dump_errors(from_string));
+        cr_assert_str_eq(dump_errors(from_file), want, "text %zu", k);
+        cr_assert_eq(from_file->code, k == 2 ? COIL_EDUPLICATE : COIL_ESYNTAX);
+        free(want);
+        coil_error_free(from_file);
+        coil_error_free(from_string);
+    }
+    /* The bad byte is reported where it is: line 3, column 15. */
+    FILE *f = fopen(path, "w");
+    fputs(texts[1], f);
+    fclose(f);
+    coil_error *err = NULL;
+    cr_assert_null(coil_load_file(path, opts, &err));
+    cr_assert_eq(err->line, 3, "%s", dump_errors(err));
+    cr_assert_eq(err->column, 15, "%s", dump_errors(err));
+    coil_error_free(err);
+    unlink(path);
+    coil_options_free(opts);
 }
