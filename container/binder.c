@@ -47,6 +47,7 @@ static const char *type_words(coil_type t)
     case COIL_T_REFS: return "a list of refs";
     case COIL_T_MAP: return "a map";
     case COIL_T_ANY: return "a value";
+    case COIL_T_REF_OR_VALUE: return "a ref or a value";
     }
     return "a value";
 }
@@ -438,6 +439,14 @@ static bool bind_value(coil__binder *b, coil__rt *rt, const coil_property *p,
     case COIL_T_REF:
         out->v.ref = bind_ref(b, rt, p, n, -1);
         return out->v.ref != NULL;
+    case COIL_T_REF_OR_VALUE:
+        if (unwrap(n, ref_key, NULL) || coil__is_inner_def(n)) {
+            out->is_ref = true;
+            out->v.ref = bind_ref(b, rt, p, n, -1);
+            return out->v.ref != NULL;
+        }
+        out->v.json = to_json(b, n, owner, p->name);
+        return out->v.json != NULL;
     default:
         break;
     }
@@ -585,7 +594,7 @@ void coil__bind(coil__binder *b, coil__rt *rt)
     for (size_t i = 0; i < nprops; i++) {
         if (!slots[i].prop)
             continue;
-        if (slots[i].prop->type == COIL_T_REF)
+        if (coil__bound_is_ref(&slots[i]))
             nedges++;
         else if (slots[i].prop->type == COIL_T_REFS)
             nedges += slots[i].v.list.count;
@@ -616,7 +625,7 @@ void coil__bind(coil__binder *b, coil__rt *rt)
         }
     }
     for (size_t i = 0; i < nb; i++) {
-        if (slots[i].prop->type == COIL_T_REF)
+        if (coil__bound_is_ref(&slots[i]))
             rt->edges[rt->nedges++] = slots[i].v.ref;
         else if (slots[i].prop->type == COIL_T_REFS)
             for (size_t k = 0; k < slots[i].v.list.count; k++)
@@ -629,7 +638,8 @@ void coil__bound_release(coil__rt *rt)
 {
     for (size_t i = 0; i < rt->nbounds; i++) {
         coil__bound *bv = &rt->bounds[i];
-        if (bv->prop->type == COIL_T_MAP || bv->prop->type == COIL_T_ANY) {
+        if (bv->prop->type == COIL_T_MAP || bv->prop->type == COIL_T_ANY ||
+            (bv->prop->type == COIL_T_REF_OR_VALUE && !bv->is_ref)) {
             json_decref(bv->v.json);
             bv->v.json = NULL;
         }
@@ -711,6 +721,15 @@ int coil__field_set(void *self, const coil__bound *bv, void *target, void **targ
         memcpy(field, &l, sizeof l);
         return COIL_OK;
     }
+    case COIL_T_REF_OR_VALUE: {
+        coil_ref_or_value rv = { NULL, NULL };
+        if (bv->is_ref)
+            rv.ref = target;
+        else if (!(rv.value = share ? json_incref(bv->v.json) : json_deep_copy(bv->v.json)))
+            return COIL_ENOMEM;
+        memcpy(field, &rv, sizeof rv);
+        return COIL_OK;
+    }
     }
     return COIL_EINVAL;
 }
@@ -758,6 +777,13 @@ void coil__field_free(void *self, const coil_property *p)
     case COIL_T_REF: {
         void *none = NULL;
         memcpy(field, &none, sizeof none);
+        break;
+    }
+    case COIL_T_REF_OR_VALUE: {
+        coil_ref_or_value rv;
+        memcpy(&rv, field, sizeof rv);
+        json_decref(rv.value);
+        memset(field, 0, sizeof rv);
         break;
     }
     default:
@@ -857,7 +883,7 @@ void coil__check_interfaces(coil__binder *b)
             const coil__bound *bv = &rt->bounds[k];
             if (!bv->prop->iface || !bv->node)
                 continue;
-            if (bv->prop->type == COIL_T_REF) {
+            if (coil__bound_is_ref(bv)) {
                 check_iface(b, rt, bv, bv->v.ref, bv->node);
             } else if (bv->prop->type == COIL_T_REFS) {
                 const coil__node *seq = unwrap(bv->node, list_wrappers, NULL);

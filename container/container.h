@@ -46,6 +46,7 @@ typedef struct coil__rt coil__rt;
 typedef struct coil__bound {
     const coil_property *prop;
     const coil__node *node;   /* the value, for positions; NULL for defaults */
+    bool is_ref;              /* COIL_T_REF_OR_VALUE: bound as a ref (v.ref), not v.json */
     union {
         const char *s;
         int64_t i;
@@ -59,6 +60,13 @@ typedef struct coil__bound {
         } list;
     } v;
 } coil__bound;
+
+/* Whether a bound value is one object (v.ref): COIL_T_REF, or a
+ * COIL_T_REF_OR_VALUE given as a ref or an inner object. */
+static inline bool coil__bound_is_ref(const coil__bound *bv)
+{
+    return bv->prop->type == COIL_T_REF || (bv->prop->type == COIL_T_REF_OR_VALUE && bv->is_ref);
+}
 
 /* Runtime state of one definition (top-level or inner). */
 struct coil__rt {

@@ -251,7 +251,7 @@ static coil__instance *create_instance(coil_context *ctx, coil__rt *rt, coil__in
         const coil__bound *bv = &rt->bounds[i];
         void *target = NULL;
         void **targets = NULL;
-        if (bv->prop->type == COIL_T_REF) {
+        if (coil__bound_is_ref(bv)) {
             coil__instance *t = obtain(ctx, bv->v.ref, inst, errs);
             if (!t || !check_ref_iface(bv, t, errs, d))
                 goto fail;

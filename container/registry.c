@@ -46,6 +46,7 @@ static size_t field_size(coil_type t)
     case COIL_T_REFS: return sizeof(coil_refs);
     case COIL_T_MAP:
     case COIL_T_ANY: return sizeof(json_t *);
+    case COIL_T_REF_OR_VALUE: return sizeof(coil_ref_or_value);
     }
     return 0;
 }
@@ -62,7 +63,7 @@ const char *coil__class_problem(const coil_class *cls)
         return "it has neither an instance size nor a create hook";
     if (cls->properties) {
         for (const coil_property *p = cls->properties; p->name; p++) {
-            if (p->type < COIL_T_STRING || p->type > COIL_T_ANY)
+            if (p->type < COIL_T_STRING || p->type > COIL_T_REF_OR_VALUE)
                 return "a property has an unknown type";
             /* The whole field must lie inside the instance: the setters
              * write it blindly. */

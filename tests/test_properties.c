@@ -239,6 +239,77 @@ CTEST(properties, any_keeps_scalar_types) {
     coil_close(ctx);
 }
 
+/* A ref-or-value property: {ref: id} or an inner object gives the object;
+ * anything else is a plain value, as for COIL_T_ANY. */
+CTEST(properties, ref_or_value_takes_either) {
+    coil_context *ctx = load_x("      either: {ref: y}\n",
+                               "  - object: y\n"
+                               "    class: everything\n"
+                               "    properties: {s: why}\n");
+    everything *x = get_x(ctx);
+    cr_assert_null(x->either.value);
+    cr_assert_eq(x->either.ref, GET_OK(ctx, "y", NULL), "the ref is the object itself");
+    coil_close(ctx);
+
+    ctx = load_x("      either:\n"
+                 "        class: everything\n"
+                 "        properties: {s: inner}\n", NULL);
+    x = get_x(ctx);
+    cr_assert_null(x->either.value);
+    cr_assert_not_null(x->either.ref);
+    cr_assert_str_eq(((everything *)x->either.ref)->s, "inner");
+    coil_close(ctx);
+
+    ctx = load_x("      either: http://127.0.0.1:7700/naming\n", NULL);
+    x = get_x(ctx);
+    cr_assert_null(x->either.ref);
+    cr_assert_str_eq(json_string_value(x->either.value), "http://127.0.0.1:7700/naming");
+    coil_close(ctx);
+
+    ctx = load_x("      either: {etcd: http://127.0.0.1:2379, prefix: /coil/}\n", NULL);
+    x = get_x(ctx);
+    cr_assert_null(x->either.ref);
+    cr_assert_str_eq(json_string_value(json_object_get(x->either.value, "etcd")),
+                     "http://127.0.0.1:2379");
+    cr_assert_str_eq(json_string_value(json_object_get(x->either.value, "prefix")), "/coil/");
+    coil_close(ctx);
+
+    ctx = load_x("      either: 7\n", NULL);
+    cr_assert_eq(json_integer_value(get_x(ctx)->either.value), 7);
+    coil_close(ctx);
+}
+
+/* The ref form creates the target first, and an unknown target is the
+ * same error as for a plain ref. */
+CTEST(properties, ref_or_value_ref_is_a_dependency) {
+    coil_context *ctx = load_x("      either: {ref: y}\n",
+                               "  - object: y\n"
+                               "    class: everything\n"
+                               "    lazy-init: true\n");
+    cr_assert_not_null(get_x(ctx)->either.ref, "a lazy target is created for it");
+    coil_close(ctx);
+
+    coil_error *err = NULL;
+    EXPECT_LOAD_FAILS("objects:\n"
+                      "  - object: x\n"
+                      "    class: everything\n"
+                      "    properties:\n"
+                      "      either: {ref: nowhere}\n", &err);
+    EXPECT_ONLY_ERROR(err, COIL_EREF, "app.yaml", 5, 21,
+                      "object 'x': property 'either' refers to undefined object 'nowhere'");
+    coil_error_free(err);
+    err = NULL;
+
+    EXPECT_LOAD_FAILS("objects:\n"
+                      "  - object: x\n"
+                      "    class: everything\n"
+                      "    properties:\n"
+                      "      either: [1, {ref: y}]\n", &err);
+    cr_assert_eq(err->code, COIL_ETYPE, "%s", dump_errors(err));
+    cr_assert_eq(err->line, 5);
+    coil_error_free(err);
+}
+
 /* ---- Spring Python wrappers ------------------------------------------------------------ */
 
 CTEST(properties, sequence_wrappers) {

@@ -65,7 +65,9 @@ typedef enum coil_type {
     COIL_T_REF,         /* void *            {ref: id} or an inner object */
     COIL_T_REFS,        /* coil_refs         sequence of refs/inner objects */
     COIL_T_MAP,         /* json_t * (object) mapping of plain values      */
-    COIL_T_ANY          /* json_t *          any plain value              */
+    COIL_T_ANY,         /* json_t *          any plain value              */
+    COIL_T_REF_OR_VALUE /* coil_ref_or_value {ref: id}, an inner object,
+                                             or any plain value            */
 } coil_type;
 
 typedef struct coil_strings { size_t count; char **items; } coil_strings;
@@ -73,6 +75,12 @@ typedef struct coil_ints { size_t count; int64_t *items; } coil_ints;
 typedef struct coil_doubles { size_t count; double *items; } coil_doubles;
 typedef struct coil_bools { size_t count; bool *items; } coil_bools;
 typedef struct coil_refs { size_t count; void **items; } coil_refs;
+/* Exactly one of the two is set: `ref` when the YAML value was {ref: id} or
+ * an inner object (the object, as for COIL_T_REF), else `value` (the plain
+ * value, as for COIL_T_ANY; the instance owns one reference). For a setting
+ * that may name an object or be given inline, such as an exporter's
+ * `naming`: a URL, a map, or a ref to a name-server proxy. */
+typedef struct coil_ref_or_value { void *ref; struct json_t *value; } coil_ref_or_value;
 
 /* Optional checks on a property's value (for lists: on every element). */
 typedef enum coil_check_kind {

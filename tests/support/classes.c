@@ -28,6 +28,7 @@ static const coil_property everything_properties[] = {
     { .name = "refs", .type = COIL_T_REFS, .offset = offsetof(everything, refs), .flags = 0 },
     { .name = "map", .type = COIL_T_MAP, .offset = offsetof(everything, map), .flags = 0 },
     { .name = "any", .type = COIL_T_ANY, .offset = offsetof(everything, any), .flags = 0 },
+    { .name = "either", .type = COIL_T_REF_OR_VALUE, .offset = offsetof(everything, either), .flags = 0 },
     { .name = "verses", .type = COIL_T_INT, .offset = offsetof(everything, verses), .flags = 0, .check = COIL_RANGE(1, 8) },
     { .name = "mode", .type = COIL_T_STRING, .offset = offsetof(everything, mode), .flags = 0, .check = COIL_ONE_OF("fast", "slow") },
     { .name = "ratio", .type = COIL_T_DOUBLE, .offset = offsetof(everything, ratio), .flags = 0, .check = COIL_FRANGE(0.0, 1.0) },

@@ -64,6 +64,7 @@ typedef struct everything {
     coil_refs refs;
     json_t *map;
     json_t *any;
+    coil_ref_or_value either;
     int64_t verses;     /* COIL_RANGE(1, 8) */
     char *mode;         /* one of fast, slow */
     double ratio;       /* COIL_FRANGE(0, 1) */
