@@ -6,36 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <criterion/criterion.h>
+#include "support/itest.h"
 
 #include "config/interface_file.h"
-
-#ifdef COIL_TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-__attribute__((visibility("default"))) const char *__lsan_default_options(void);
-__attribute__((visibility("default"))) const char *__lsan_default_options(void)
-{
-    return "leak_check_at_exit=0";
-}
-#endif
-
-/* Criterion ignores LeakSanitizer's exit status: every test body ends with
- * an explicit check (as tests/support's CTEST does). */
-static void leak_check(void)
-{
-#ifdef COIL_TEST_LSAN
-    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
-                 "memory leaked: see the LeakSanitizer report above");
-#endif
-}
-
-#define ITEST(suite, name)                   \
-    static void suite##__##name##__body(void); \
-    Test(suite, name) {                      \
-        suite##__##name##__body();           \
-        leak_check();                        \
-    }                                        \
-    static void suite##__##name##__body(void)
 
 /* ---- Helpers ------------------------------------------------------------- */
 
