@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "coil/interface.h"
+#include "container/base64.h"
 #include "util/util.h"
 
 const coil_typeinfo coil_type_bool = { .kind = COIL_K_BOOL, .name = "bool", .size = sizeof(bool) };
@@ -23,7 +24,7 @@ const coil_typeinfo coil_type_any = { .kind = COIL_K_ANY, .name = "any", .size =
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static char *base64_encode(const unsigned char *data, size_t len, size_t *out_len)
+char *coil__base64_encode(const unsigned char *data, size_t len, size_t *out_len)
 {
     size_t n = (len + 2) / 3 * 4;
     char *out = malloc(n + 1);
@@ -62,7 +63,7 @@ static int b64_value(char c)
 }
 
 /* False when `s` is not canonical padded base64. */
-static bool base64_decode(const char *s, size_t len, unsigned char **out, size_t *out_len)
+bool coil__base64_decode(const char *s, size_t len, unsigned char **out, size_t *out_len)
 {
     if (len % 4 != 0)
         return false;
@@ -108,39 +109,55 @@ static bool base64_decode(const char *s, size_t len, unsigned char **out, size_t
 
 /* ---- Paths and messages --------------------------------------------------- */
 
-/* The path of the value being converted, for messages: "points[2].x". */
+/* The path of the value being converted, for messages: "points[2].x".
+ * A chain of frames on the stack, from the value up to the root; its text
+ * is written only when a message needs it, so that a conversion that
+ * succeeds formats nothing. */
+typedef enum path_kind { PATH_ROOT, PATH_FIELD, PATH_INDEX, PATH_KEY } path_kind;
+
 typedef struct path {
-    coil__buf buf;
+    const struct path *up;  /* NULL for the root */
+    path_kind kind;
+    const char *name;       /* the root's `what` (may be NULL), a field, a key */
+    size_t index;
 } path;
 
-static size_t path_push_field(path *p, const char *name)
+static path path_field(const path *up, const char *name)
 {
-    size_t mark = p->buf.len;
-    if (p->buf.len)
-        coil__buf_add(&p->buf, ".", 1);
-    coil__buf_adds(&p->buf, name);
-    return mark;
+    return (path){ .up = up, .kind = PATH_FIELD, .name = name };
 }
 
-static size_t path_push_index(path *p, size_t i)
+static path path_index(const path *up, size_t i)
 {
-    size_t mark = p->buf.len;
-    coil__buf_printf(&p->buf, "[%zu]", i);
-    return mark;
+    return (path){ .up = up, .kind = PATH_INDEX, .index = i };
 }
 
-static size_t path_push_key(path *p, const char *key)
+static path path_key(const path *up, const char *key)
 {
-    size_t mark = p->buf.len;
-    coil__buf_printf(&p->buf, "[\"%s\"]", key);
-    return mark;
+    return (path){ .up = up, .kind = PATH_KEY, .name = key };
 }
 
-static void path_pop(path *p, size_t mark)
+static void path_text(const path *p, coil__buf *b)
 {
-    p->buf.len = mark;
-    if (p->buf.data)
-        p->buf.data[mark] = '\0';
+    if (p->up)
+        path_text(p->up, b);
+    switch (p->kind) {
+    case PATH_ROOT:
+        if (p->name)
+            coil__buf_adds(b, p->name);
+        break;
+    case PATH_FIELD:
+        if (b->len)
+            coil__buf_add(b, ".", 1);
+        coil__buf_adds(b, p->name);
+        break;
+    case PATH_INDEX:
+        coil__buf_printf(b, "[%zu]", p->index);
+        break;
+    case PATH_KEY:
+        coil__buf_printf(b, "[\"%s\"]", p->name);
+        break;
+    }
 }
 
 static const char *json_words(const json_t *j)
@@ -181,8 +198,12 @@ static int fail(coil_error **err, coil_code code, const path *p, const char *fmt
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        const char *where = p->buf.data && p->buf.len ? p->buf.data : NULL;
-        *err = where ? coil_error_new(code, "%s: %s", where, msg) : coil_error_new(code, "%s", msg);
+        coil__buf where;
+        coil__buf_init(&where);
+        path_text(p, &where);
+        *err = where.data && where.len ? coil_error_new(code, "%s: %s", where.data, msg)
+                                       : coil_error_new(code, "%s", msg);
+        coil__buf_free(&where);
     }
     return code;
 }
@@ -203,10 +224,10 @@ static int mismatch(coil_error **err, const path *p, const coil_typeinfo *t, con
 
 /* ---- JSON to C ------------------------------------------------------------- */
 
-static int from_json(const coil_typeinfo *t, const json_t *j, void *out, path *p,
+static int from_json(const coil_typeinfo *t, const json_t *j, void *out, const path *p,
                      coil_error **err);
 
-static int from_json_list(const coil_typeinfo *t, const json_t *j, coil_list *out, path *p,
+static int from_json_list(const coil_typeinfo *t, const json_t *j, coil_list *out, const path *p,
                           coil_error **err)
 {
     if (!json_is_array(j))
@@ -216,9 +237,8 @@ static int from_json_list(const coil_typeinfo *t, const json_t *j, coil_list *ou
     if (!items)
         return fail(err, COIL_ENOMEM, p, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        size_t mark = path_push_index(p, i);
-        int rc = from_json(t->elem, json_array_get(j, i), items + i * es, p, err);
-        path_pop(p, mark);
+        path at = path_index(p, i);
+        int rc = from_json(t->elem, json_array_get(j, i), items + i * es, &at, err);
         if (rc) {
             while (i-- > 0)
                 coil_value_free(t->elem, items + i * es);
@@ -231,7 +251,7 @@ static int from_json_list(const coil_typeinfo *t, const json_t *j, coil_list *ou
     return COIL_OK;
 }
 
-static int from_json_map(const coil_typeinfo *t, const json_t *j, coil_map *out, path *p,
+static int from_json_map(const coil_typeinfo *t, const json_t *j, coil_map *out, const path *p,
                          coil_error **err)
 {
     if (!json_is_object(j))
@@ -249,9 +269,8 @@ static int from_json_map(const coil_typeinfo *t, const json_t *j, coil_map *out,
     json_t *v;
     int rc = COIL_OK;
     json_object_foreach((json_t *)j, key, v) {
-        size_t mark = path_push_key(p, key);
-        rc = from_json(t->elem, v, values + i * es, p, err);
-        path_pop(p, mark);
+        path at = path_key(p, key);
+        rc = from_json(t->elem, v, values + i * es, &at, err);
         if (rc)
             break;
         if (!(keys[i] = strdup(key))) {
@@ -289,7 +308,7 @@ static bool nullable_pointer(const coil_typeinfo *t)
            (t->elem->kind == COIL_K_STRING || t->elem->kind == COIL_K_ANY);
 }
 
-static int from_json_struct(const coil_typeinfo *t, const json_t *j, char *out, path *p,
+static int from_json_struct(const coil_typeinfo *t, const json_t *j, char *out, const path *p,
                             coil_error **err)
 {
     if (!json_is_object(j))
@@ -307,13 +326,12 @@ static int from_json_struct(const coil_typeinfo *t, const json_t *j, char *out, 
     for (size_t f = 0; f < t->nfields; f++) {
         const coil_field *fd = &t->fields[f];
         const json_t *fv = json_object_get(j, fd->name);
-        size_t mark = path_push_field(p, fd->name);
+        path at = path_field(p, fd->name);
         int rc = COIL_OK;
         if (!fv && !is_optional(fd->type))
-            rc = fail(err, COIL_ETYPE, p, "missing (%s)", fd->type->name);
+            rc = fail(err, COIL_ETYPE, &at, "missing (%s)", fd->type->name);
         else if (fv)
-            rc = from_json(fd->type, fv, out + fd->offset, p, err);
-        path_pop(p, mark);
+            rc = from_json(fd->type, fv, out + fd->offset, &at, err);
         if (rc) {
             while (f-- > 0)
                 coil_value_free(t->fields[f].type, out + t->fields[f].offset);
@@ -355,7 +373,7 @@ static long load_enum(const coil_typeinfo *t, const void *in)
     return v;
 }
 
-static int from_json(const coil_typeinfo *t, const json_t *j, void *out, path *p,
+static int from_json(const coil_typeinfo *t, const json_t *j, void *out, const path *p,
                      coil_error **err)
 {
     if (!j)
@@ -399,7 +417,7 @@ static int from_json(const coil_typeinfo *t, const json_t *j, void *out, path *p
         if (!json_is_string(j))
             return mismatch(err, p, t, j);
         coil_bytes v;
-        if (!base64_decode(json_string_value(j), json_string_length(j), &v.data, &v.len))
+        if (!coil__base64_decode(json_string_value(j), json_string_length(j), &v.data, &v.len))
             return fail(err, COIL_EVALUE, p, "expects bytes as base64, got a string that is not");
         memcpy(out, &v, sizeof v);
         return COIL_OK;
@@ -462,12 +480,8 @@ int coil_value_from_json(const coil_typeinfo *t, const json_t *json, void *out,
         return coil__fail(err, COIL_EINVAL, "coil_value_from_json: %s is NULL",
                           t ? "out" : "type");
     memset(out, 0, t->size);
-    path p;
-    coil__buf_init(&p.buf);
-    if (what)
-        coil__buf_adds(&p.buf, what);
-    int rc = from_json(t, json, out, &p, err);
-    coil__buf_free(&p.buf);
+    const path root = { .kind = PATH_ROOT, .name = what };
+    int rc = from_json(t, json, out, &root, err);
     if (rc)
         memset(out, 0, t->size);
     return rc;
@@ -475,7 +489,7 @@ int coil_value_from_json(const coil_typeinfo *t, const json_t *json, void *out,
 
 /* ---- C to JSON ------------------------------------------------------------- */
 
-static json_t *to_json(const coil_typeinfo *t, const void *in, path *p, coil_error **err)
+static json_t *to_json(const coil_typeinfo *t, const void *in, const path *p, coil_error **err)
 {
     switch (t->kind) {
     case COIL_K_BOOL: {
@@ -517,7 +531,7 @@ static json_t *to_json(const coil_typeinfo *t, const void *in, path *p, coil_err
             return NULL;
         }
         size_t n;
-        char *s = base64_encode(v.data, v.len, &n);
+        char *s = coil__base64_encode(v.data, v.len, &n);
         json_t *j = s ? json_stringn_nocheck(s, n) : NULL;
         free(s);
         if (!j)
@@ -533,9 +547,8 @@ static json_t *to_json(const coil_typeinfo *t, const void *in, path *p, coil_err
         }
         json_t *a = json_array();
         for (size_t i = 0; a && i < v.count; i++) {
-            size_t mark = path_push_index(p, i);
-            json_t *item = to_json(t->elem, (const char *)v.items + i * t->elem->size, p, err);
-            path_pop(p, mark);
+            path at = path_index(p, i);
+            json_t *item = to_json(t->elem, (const char *)v.items + i * t->elem->size, &at, err);
             if (!item || json_array_append_new(a, item)) {
                 json_decref(a);
                 return NULL;
@@ -559,9 +572,8 @@ static json_t *to_json(const coil_typeinfo *t, const void *in, path *p, coil_err
                 json_decref(o);
                 return NULL;
             }
-            size_t mark = path_push_key(p, v.keys[i]);
-            json_t *item = to_json(t->elem, (const char *)v.values + i * t->elem->size, p, err);
-            path_pop(p, mark);
+            path at = path_key(p, v.keys[i]);
+            json_t *item = to_json(t->elem, (const char *)v.values + i * t->elem->size, &at, err);
             if (!item || json_object_set_new(o, v.keys[i], item)) {
                 if (item && !*err)
                     fail(err, COIL_EVALUE, p, "map key '%s' is not valid UTF-8", v.keys[i]);
@@ -589,9 +601,8 @@ static json_t *to_json(const coil_typeinfo *t, const void *in, path *p, coil_err
         json_t *o = json_object();
         for (size_t f = 0; o && f < t->nfields; f++) {
             const coil_field *fd = &t->fields[f];
-            size_t mark = path_push_field(p, fd->name);
-            json_t *item = to_json(fd->type, (const char *)in + fd->offset, p, err);
-            path_pop(p, mark);
+            path at = path_field(p, fd->name);
+            json_t *item = to_json(fd->type, (const char *)in + fd->offset, &at, err);
             if (!item || json_object_set_new(o, fd->name, item)) {
                 json_decref(o);
                 return NULL;
@@ -621,14 +632,10 @@ json_t *coil_value_to_json(const coil_typeinfo *t, const void *in, const char *w
         coil__fail(err, COIL_EINVAL, "coil_value_to_json: %s is NULL", t ? "value" : "type");
         return NULL;
     }
-    path p;
-    coil__buf_init(&p.buf);
-    if (what)
-        coil__buf_adds(&p.buf, what);
+    const path root = { .kind = PATH_ROOT, .name = what };
     coil_error *local = NULL;
-    json_t *j = to_json(t, in, &p, err ? err : &local);
+    json_t *j = to_json(t, in, &root, err ? err : &local);
     coil_error_free(local);
-    coil__buf_free(&p.buf);
     return j;
 }
 

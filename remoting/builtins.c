@@ -4,9 +4,11 @@
 #include "container/container.h"
 #include "remoting/http_exporter.h"
 #include "remoting/http_proxy.h"
+#include "remoting/naming_server.h"
 
 const coil_module *const coil__builtin_modules[] = {
     &coil__http_exporter_module,
     &coil__http_proxy_module,
+    &coil__naming_server_module,
     NULL
 };

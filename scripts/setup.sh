@@ -16,6 +16,7 @@ packages=("$@"
   libcriterion-dev     # tests
   python3              # tests: interoperability with Python's http.client, docs checks
   curl                 # tests: interoperability with the curl command
+  etcd-server          # tests of the etcd naming backend (a local etcd per test)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End to end: `coil run naming.yaml` on a free port with a store; register,
+# look up and list with curl; SIGTERM; a second server on the same store
+# still has the registration; SIGTERM exits 0.
+# Usage: run_test.sh COIL NAMING_YAML    (exits 77, skipped, without curl)
+set -euo pipefail
+coil=$1 context=$2
+command -v curl >/dev/null || { echo "curl not found: skipped"; exit 77; }
+tmp=$(mktemp -d)
+server=
+cleanup() {
+    if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then
+        kill -KILL "$server" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Starts the server; sets $server and $url.
+start() {
+    rm -f "$tmp/out"
+    mkfifo "$tmp/out"
+    "$coil" run "$context" --set NAMING_LISTEN=127.0.0.1:0 \
+        --set NAMING_STORE="$tmp/store.json" >"$tmp/out" 2>"$tmp/err" &
+    server=$!
+    exec 3<"$tmp/out"                   # held open: the server may write more
+    read -r -t 30 line <&3 || fail "no endpoint line from coil run: $(cat "$tmp/err")"
+    [[ $line =~ ^naming\ at\ (http://127\.0\.0\.1:[0-9]+/naming)$ ]] ||
+        fail "unexpected endpoint line: $line"
+    url=${BASH_REMATCH[1]}
+    echo "server: $line"
+}
+
+stop() {
+    kill -TERM "$server"
+    local status=0
+    wait "$server" || status=$?
+    server=
+    exec 3<&-
+    [[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/err")"
+}
+
+# call METHOD PARAMS: prints the JSON-RPC reply.
+call() {
+    curl -s --noproxy '*' -H 'Content-Type: application/json' "$url" \
+        -d "{\"jsonrpc\": \"2.0\", \"method\": \"$1\", \"params\": $2, \"id\": 1}"
+}
+
+expect() {   # expect WHAT REPLY TEXT: the reply contains TEXT
+    [[ $2 == *"$3"* ]] || fail "$1: unexpected reply: $2 (expected $3)"
+    echo "$1: $2"
+}
+
+calc='{"name":"calc","url":"http://127.0.0.1:7001/calc","metadata":{"zone":"a"},"expires_in":'
+start
+expect register \
+    "$(call register_endpoint '["calc", "http://127.0.0.1:7001/calc", {"zone": "a"}]')" \
+    '{"jsonrpc":"2.0","result":30,"id":1}'
+expect lookup "$(call lookup '["calc"]')" "\"result\":[$calc"
+expect list "$(call list '{"prefix": ""}')" "\"result\":[$calc"
+not_found="renew: http://h/ is not registered under 'nobody' (or its lease ended): "
+not_found+='register it again'
+expect renew "$(call renew '["nobody", "http://h/"]')" \
+    "\"error\":{\"code\":18,\"message\":\"$not_found\",\"data\":{\"coil\":\"COIL_ENOTFOUND\"}}"
+bad_url="register_endpoint: parameter 'url' must be an http:// or https:// URL"
+expect bad_url "$(call register_endpoint '["calc", "ftp://h/"]')" \
+    "\"error\":{\"code\":10,\"message\":\"$bad_url\""
+stop
+
+# Restarted on the same store: the registration is still there.
+start
+expect lookup_after_restart "$(call lookup '["calc"]')" "\"result\":[$calc"
+expect unregister "$(call unregister '["calc", "http://127.0.0.1:7001/calc"]')" '"result":true'
+expect lookup_empty "$(call lookup '["calc"]')" '"result":[]'
+stop
+echo "register, lookup, list, renew, errors; kept across a restart; SIGTERM exits 0"
