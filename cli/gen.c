@@ -405,6 +405,13 @@ static void claim(gen *g, const char *name, const char *what, const coil__node *
         g->failed = true;
 }
 
+/* A method's member in the ops struct: its name, or NAME_ for a C keyword
+ * (a JSON-RPC method may well be called `register`). */
+static const char *member(gen *g, const coil__imethod *m)
+{
+    return coil__is_c_keyword(m->name) ? fmt(g, "%s_", m->name) : m->name;
+}
+
 /* Object-like macros of the headers the generated code includes (or that
  * its users commonly do, or that compilers predefine outside strict ISO
  * mode): a struct field or parameter of that name would not compile. */
@@ -516,6 +523,7 @@ static void plan(gen *g)
         claim(g, fmt(g, "%s__params_%s", g->p, m->name), what, m->at);
         claim(g, fmt(g, "%s__call_%s", g->p, m->name), what, m->at);
         claim(g, fmt(g, "%s__fwd_%s", g->p, m->name), what, m->at);
+        claim(g, fmt(g, "%s_ops.%s", g->p, member(g, m)), what, m->at);
         for (size_t k = 0; k < m->nparams; k++)
             collect(g, m->params[k].type, node_or(m->params[k].at, m->at));
         if (m->result)
@@ -784,7 +792,7 @@ static void header_methods(gen *g)
         size_t n;
         const char **ps = method_params(g, m, fresh(g, m, "self"), fresh(g, m, "result"),
                                         fresh(g, m, "err"), &n);
-        wrapped(g, fmt(g, "    int (*%s)(", m->name), ps, n, ");\n");
+        wrapped(g, fmt(g, "    int (*%s)(", member(g, m)), ps, n, ");\n");
     }
     if (!f->nmethods)
         outs(g, "    char coil__unused;  /* the interface has no methods */\n");
@@ -964,7 +972,7 @@ static void source_method(gen *g, const coil__imethod *m)
     out(g, "    if (!%s)\n        %s = *%s ? (int)(*%s)->code : COIL_EINTERFACE;\n", ops, rc, err,
         err);
     out(g, "    else if (!%s->%s)\n        %s = %s__not_implemented(\"%s.%s\", %s);\n", ops,
-        m->name, rc, g->p, g->p, m->name, err);
+        member(g, m), rc, g->p, g->p, m->name, err);
     const char **call = coil__arena_alloc(g->a, (m->nparams + 3) * sizeof *call);
     if (!call) {
         g->failed = true;
@@ -977,7 +985,7 @@ static void source_method(gen *g, const coil__imethod *m)
     if (m->result)
         call[k++] = result;
     call[k++] = err;
-    wrapped(g, fmt(g, "    else\n        %s = %s->%s(", rc, ops, m->name), call, k, ");\n");
+    wrapped(g, fmt(g, "    else\n        %s = %s->%s(", rc, ops, member(g, m)), call, k, ");\n");
     out(g, "    coil_error_free(%s);\n    return %s;\n}\n", ignored, rc);
 
     /* The call glue, for coil_invoke. */
@@ -991,8 +999,8 @@ static void source_method(gen *g, const coil__imethod *m)
         outs(g, "    (void)args;\n");
     if (!m->result)
         outs(g, "    (void)result;\n");
-    out(g, "    if (!o->%s)\n        return %s__not_implemented(\"%s.%s\", err);\n", m->name,
-        g->p, g->p, m->name);
+    out(g, "    if (!o->%s)\n        return %s__not_implemented(\"%s.%s\", err);\n",
+        member(g, m), g->p, g->p, m->name);
     k = 0;
     call[k++] = "self";
     for (size_t i = 0; i < m->nparams; i++)
@@ -1000,7 +1008,7 @@ static void source_method(gen *g, const coil__imethod *m)
     if (m->result)
         call[k++] = fmt(g, "(%s)result", pointer_to(g, ctype(g, m->result)));
     call[k++] = "err";
-    wrapped(g, fmt(g, "    return o->%s(", m->name), call, k, ");\n");
+    wrapped(g, fmt(g, "    return o->%s(", member(g, m)), call, k, ");\n");
     outs(g, "}\n");
 }
 
@@ -1107,7 +1115,7 @@ static void render_source(gen *g, const char *header_name)
     }
     out(g, "\nstatic const %s_ops %s__forward_ops = {\n", g->p, g->p);
     for (size_t i = 0; i < f->nmethods; i++)
-        out(g, "    .%s = %s__fwd_%s,\n", f->methods[i].name, g->p, f->methods[i].name);
+        out(g, "    .%s = %s__fwd_%s,\n", member(g, &f->methods[i]), g->p, f->methods[i].name);
     if (!f->nmethods)
         outs(g, "    .coil__unused = 0,\n");
     outs(g, "};\n");

@@ -137,6 +137,11 @@ static const char *const c_keywords[] = {
     "static_assert", "thread_local", "true", "typeof", "typeof_unqual", NULL
 };
 
+bool coil__is_c_keyword(const char *name)
+{
+    return one_of(name, c_keywords);
+}
+
 /* Names the generator derives other names from (greeter_ops,
  * greeter_interface, ...). */
 static const char *const generated_names[] = { "ops", "interface", "methods", "free", "init",
@@ -173,7 +178,10 @@ static bool check_name(reader *r, const coil__node *n, const char *name, const c
     }
     if (kind == N_VALUE)
         return true;
-    if (one_of(name, c_keywords)) {
+    /* A method's name is used bare only as a member of the ops struct,
+     * where a keyword gets a trailing underscore; JSON-RPC callers see
+     * the name as written (`register`). */
+    if (kind != N_METHOD && one_of(name, c_keywords)) {
         ERR(r, COIL_EVALUE, n, "%s: reserved name (a C keyword)", what);
         return false;
     }

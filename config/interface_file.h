@@ -91,4 +91,8 @@ coil__ifile *coil__interface_read(coil__arena *a, const char *path, coil__errors
 coil__ifile *coil__interface_read_string(coil__arena *a, const char *text, const char *name,
                                          coil__errors *errs);
 
+/* Whether `name` is a C keyword (C11's, or C23's). A method may be named
+ * after one: its member in the ops struct is then NAME_ (see cli/gen.c). */
+bool coil__is_c_keyword(const char *name);
+
 #endif

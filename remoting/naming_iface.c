@@ -88,8 +88,8 @@ static int naming__not_implemented(const char *method, coil_error **err)
     return COIL_EINTERFACE;
 }
 
-/* ---- register_endpoint (line 25) ------------------------------------------ */
-static const coil_param naming__params_register_endpoint[] = {
+/* ---- register (line 25) --------------------------------------------------- */
+static const coil_param naming__params_register[] = {
     { .name = "name", .type = &coil_type_string,
       .doc = "non-empty, at most 255 bytes, no control characters" },
     { .name = "url", .type = &coil_type_string, .doc = "an http:// or https:// URL" },
@@ -97,8 +97,8 @@ static const coil_param naming__params_register_endpoint[] = {
       .doc = "a JSON object; null for {}" },
 };
 
-int naming_register_endpoint(void *obj, const char *name, const char *url, const json_t *metadata,
-                             int64_t *result, coil_error **err)
+int naming_register(void *obj, const char *name, const char *url, const json_t *metadata,
+                    int64_t *result, coil_error **err)
 {
     coil_error *ignored = NULL;
     if (!err)
@@ -107,23 +107,23 @@ int naming_register_endpoint(void *obj, const char *name, const char *url, const
     const naming_ops *ops = coil_ops(obj, &naming_interface, err);
     if (!ops)
         rc = *err ? (int)(*err)->code : COIL_EINTERFACE;
-    else if (!ops->register_endpoint)
-        rc = naming__not_implemented("naming.register_endpoint", err);
+    else if (!ops->register_)
+        rc = naming__not_implemented("naming.register", err);
     else
-        rc = ops->register_endpoint(obj, name, url, metadata, result, err);
+        rc = ops->register_(obj, name, url, metadata, result, err);
     coil_error_free(ignored);
     return rc;
 }
 
 /* coil_invoke: args[i] points at the value of parameter i. */
-static int naming__call_register_endpoint(const void *ops, void *self, void *const *args,
-                                          void *result, coil_error **err)
+static int naming__call_register(const void *ops, void *self, void *const *args, void *result,
+                                 coil_error **err)
 {
     const naming_ops *o = ops;
-    if (!o->register_endpoint)
-        return naming__not_implemented("naming.register_endpoint", err);
-    return o->register_endpoint(self, *(char *const *)args[0], *(char *const *)args[1],
-                                *(json_t *const *)args[2], (int64_t *)result, err);
+    if (!o->register_)
+        return naming__not_implemented("naming.register", err);
+    return o->register_(self, *(char *const *)args[0], *(char *const *)args[1],
+                        *(json_t *const *)args[2], (int64_t *)result, err);
 }
 
 /* ---- renew (line 34) ------------------------------------------------------ */
@@ -261,10 +261,10 @@ static int naming__call_list(const void *ops, void *self, void *const *args, voi
 /* ==== Descriptor =========================================================== */
 
 static const coil_method naming__methods[] = {
-    { .name = "register_endpoint",
+    { .name = "register",
       .doc = "Registers url under name for one lease; returns the lease in seconds.",
-      .params = naming__params_register_endpoint, .nparams = 3, .result = &coil_type_int,
-      .call = naming__call_register_endpoint, .index = 0, .iface = &naming_interface },
+      .params = naming__params_register, .nparams = 3, .result = &coil_type_int,
+      .call = naming__call_register, .index = 0, .iface = &naming_interface },
     { .name = "renew",
       .doc = "Starts a new lease for a live registration; returns the lease in seconds.",
       .params = naming__params_renew, .nparams = 2, .result = &coil_type_int,
@@ -292,8 +292,8 @@ static void *naming__arg(const void *p)
     return (void *)(uintptr_t)p;
 }
 
-static int naming__fwd_register_endpoint(void *self, const char *name, const char *url,
-                                         const json_t *metadata, int64_t *result, coil_error **err)
+static int naming__fwd_register(void *self, const char *name, const char *url,
+                                const json_t *metadata, int64_t *result, coil_error **err)
 {
     char *name_arg = naming__arg(name);
     char *url_arg = naming__arg(url);
@@ -337,7 +337,7 @@ static int naming__fwd_list(void *self, const char *prefix, naming_list_endpoint
 }
 
 static const naming_ops naming__forward_ops = {
-    .register_endpoint = naming__fwd_register_endpoint,
+    .register_ = naming__fwd_register,
     .renew = naming__fwd_renew,
     .unregister = naming__fwd_unregister,
     .lookup = naming__fwd_lookup,
@@ -350,6 +350,6 @@ const coil_interface naming_interface = {
     .doc = "Names services and finds their endpoints; a registration is a lease.",
     .methods = naming__methods,
     .nmethods = 5,
-    .signature = 0xfce97cf0c0eb8ab1ull,
+    .signature = 0x1d394219885a1617ull,
     .forward_ops = &naming__forward_ops,
 };

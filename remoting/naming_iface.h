@@ -64,8 +64,8 @@ json_t *naming_endpoint_to_json(const naming_endpoint *v, coil_error **err);
  * COIL_EINTERFACE). */
 typedef struct naming_ops {
     /* Registers url under name for one lease; returns the lease in seconds. */
-    int (*register_endpoint)(void *self, const char *name, const char *url, const json_t *metadata,
-                             int64_t *result, coil_error **err);
+    int (*register_)(void *self, const char *name, const char *url, const json_t *metadata,
+                     int64_t *result, coil_error **err);
     /* Starts a new lease for a live registration; returns the lease in seconds. */
     int (*renew)(void *self, const char *name, const char *url, int64_t *result, coil_error **err);
     /* Removes a registration; returns whether it was there. */
@@ -85,14 +85,14 @@ extern const coil_interface naming_interface;
  * the method. Returns 0 or an error code (COIL_EINTERFACE: the object
  * does not implement it). */
 
-/* ---- register_endpoint (line 25) ------------------------------------------ */
+/* ---- register (line 25) --------------------------------------------------- */
 /* Registers url under name for one lease; returns the lease in seconds.
  *   name (string): non-empty, at most 255 bytes, no control characters
  *   url (string): an http:// or https:// URL
  *   metadata (optional<any>): a JSON object; null for {}
  *   result (int): the caller's to free */
-int naming_register_endpoint(void *obj, const char *name, const char *url, const json_t *metadata,
-                             int64_t *result, coil_error **err);
+int naming_register(void *obj, const char *name, const char *url, const json_t *metadata,
+                    int64_t *result, coil_error **err);
 
 /* ---- renew (line 34) ------------------------------------------------------ */
 /* Starts a new lease for a live registration; returns the lease in seconds.

@@ -26,7 +26,7 @@ static int on_register(coil__naming *n, const char *name, const char *url,
                        const json_t *metadata, unsigned *ttl, coil_error **err)
 {
     int64_t lease = 0;
-    int rc = naming_register_endpoint(target(n), name, url, metadata, &lease, err);
+    int rc = naming_register(target(n), name, url, metadata, &lease, err);
     if (rc == COIL_OK)
         *ttl = lease_of(lease);
     return rc;

@@ -519,7 +519,7 @@ static int commit(server *s, coil_error **err)
 static int srv_register(void *self, const char *name, const char *url, const json_t *metadata,
                         int64_t *result, coil_error **err)
 {
-    static const char *const m = "register_endpoint";
+    static const char *const m = "register";
     server *s = self;
     int rc;
     if ((rc = coil__naming_check_name(m, "name", name, false, err)) ||
@@ -698,7 +698,7 @@ static int srv_list(void *self, const char *prefix, naming_list_endpoint *result
 }
 
 static const naming_ops server_ops = {
-    .register_endpoint = srv_register,
+    .register_ = srv_register,
     .renew = srv_renew,
     .unregister = srv_unregister,
     .lookup = srv_lookup,

@@ -900,6 +900,37 @@ CTEST(gen_cli, errors_have_positions_and_write_nothing) {
     cr_assert(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
     cr_assert_not_null(strstr(r.err, "'size_t'"), "%s", r.err);
 
+    /* A method named after a C keyword keeps its name on the wire and in
+     * the typed call; its ops member gets an underscore. Two methods whose
+     * members would then be the same are refused. */
+    write_file(src, "interface: kw\n"
+                    "methods:\n"
+                    "  register: {params: [{name: n, type: int}], returns: int}\n");
+    RUN(&r, "gen", src, "-o", out);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    static char kw_text[1 << 16];
+    char *kw_h = path_in(out, "kw.h"), *kw_c = path_in(out, "kw.c");
+    slurp(kw_h, kw_text, sizeof kw_text);
+    cr_assert_not_null(strstr(kw_text, "int (*register_)(void *self, int64_t n"), "%s", kw_text);
+    cr_assert_not_null(strstr(kw_text, "int kw_register(void *obj, int64_t n"), "%s", kw_text);
+    slurp(kw_c, kw_text, sizeof kw_text);
+    cr_assert_not_null(strstr(kw_text, ".name = \"register\""), "%s", kw_text);
+    cr_assert_not_null(strstr(kw_text, ".register_ = kw__fwd_register"), "%s", kw_text);
+    cr_assert_null(strstr(kw_text, "->register)"), "the bare keyword is never a member: %s",
+                   kw_text);
+    cr_assert_null(strstr(kw_text, "->register("), "%s", kw_text);
+    free(kw_h);
+    free(kw_c);
+    write_file(src, "interface: kw\n"
+                    "methods:\n"
+                    "  while:\n"
+                    "  while_:\n");
+    RUN(&r, "gen", src, "-o", out);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    snprintf(want, sizeof want, "%s:4:3: error: method 'while_': reserved name", src);
+    cr_assert(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "'kw_ops.while_'"), "%s", r.err);
+
     /* An unreadable file, and an output directory that cannot be made. */
     RUN(&r, "gen", "iface/nosuch.yaml", "-o", out);
     cr_assert_eq(r.status, 1);

@@ -813,8 +813,12 @@ ITEST(interface_errors, invalid_identifiers)
 ITEST(interface_errors, reserved_names)
 {
     /* C keywords (C11's, and C23's that C11 has as macros). */
-    expect_only("interface: g\nmethods:\n  while:\n", COIL_EVALUE, 3, 3,
-                "method 'while': reserved name (a C keyword)");
+    /* A method may be named after one: its ops member becomes while_. */
+    coil__arena kwa;
+    coil__arena_init(&kwa);
+    const coil__ifile *kw = read_ok(&kwa, "interface: g\nmethods:\n  while:\n");
+    cr_assert_str_eq(kw->methods[0].name, "while");
+    coil__arena_free(&kwa);
     expect_only("interface: g\ntypes:\n  p: {fields: [{name: _Bool, type: int}]}\n", COIL_EVALUE,
                 3, 23, "type 'p': field '_Bool': reserved name (a C keyword)");
     expect_only("interface: g\nmethods:\n  m: {params: [{name: true, type: int}]}\n",

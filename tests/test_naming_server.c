@@ -142,7 +142,7 @@ static void *server_of(coil_context *ctx) {
     return GET_OK(ctx, "names", &naming_interface);
 }
 
-/* register_endpoint that must work; returns the lease it reports. */
+/* register that must work; returns the lease it reports. */
 static int64_t reg_ok(void *names, const char *name, const char *url, const char *metadata) {
     json_t *md = NULL;
     if (metadata) {
@@ -152,9 +152,9 @@ static int64_t reg_ok(void *names, const char *name, const char *url, const char
     }
     coil_error *err = NULL;
     int64_t lease = -1;
-    int rc = naming_register_endpoint(names, name, url, md, &lease, &err);
+    int rc = naming_register(names, name, url, md, &lease, &err);
     json_decref(md);
-    cr_assert_eq(rc, 0, "register_endpoint(%s, %s): %s", name, url, dump_errors(err));
+    cr_assert_eq(rc, 0, "register(%s, %s): %s", name, url, dump_errors(err));
     return lease;
 }
 
@@ -349,8 +349,8 @@ CTEST(naming_server, bad_input_to_every_method) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char want[256];
-        snprintf(want, sizeof want, "register_endpoint: %s", bad[i].message);
-        int rc = naming_register_endpoint(names, bad[i].name, bad[i].url, bad[i].metadata,
+        snprintf(want, sizeof want, "register: %s", bad[i].message);
+        int rc = naming_register(names, bad[i].name, bad[i].url, bad[i].metadata,
                                           &lease, &err);
         EXPECT_FAIL(rc, COIL_EVALUE, want);
         if (bad[i].metadata)
@@ -387,13 +387,13 @@ CTEST(naming_server, bad_input_to_every_method) {
 
     /* The same checks by name with JSON, as the exporter calls it. */
     json_t *params = json_pack("[s, s, [i]]", "a", "http://h/", 1), *result = NULL;
-    EXPECT_FAIL(coil_invoke(names, &naming_interface, "register_endpoint", params, &result,
+    EXPECT_FAIL(coil_invoke(names, &naming_interface, "register", params, &result,
                             &err),
                 COIL_EVALUE,
-                "register_endpoint: parameter 'metadata' must be a JSON object, got an array");
+                "register: parameter 'metadata' must be a JSON object, got an array");
     json_decref(params);
     params = json_pack("{s:s, s:s, s:n}", "name", "a", "url", "http://h/", "metadata");
-    cr_assert_eq(coil_invoke(names, &naming_interface, "register_endpoint", params, &result,
+    cr_assert_eq(coil_invoke(names, &naming_interface, "register", params, &result,
                              &err),
                  0, "null metadata is none: %s", dump_errors(err));
     cr_assert(json_is_integer(result) && json_integer_value(result) == 30);
@@ -568,7 +568,7 @@ static void *register_many(void *arg) {
         snprintf(name, sizeof name, "t%d", t);
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", 1000 + i);
         int64_t lease;
-        if (naming_register_endpoint(names, name, url, NULL, &lease, NULL) != 0)
+        if (naming_register(names, name, url, NULL, &lease, NULL) != 0)
             return "register failed";
         naming_list_endpoint l = { 0 };
         if (naming_list(names, "t", &l, NULL) != 0)
@@ -845,9 +845,9 @@ CTEST(naming_server, failed_writes_change_nothing) {
     int64_t lease;
     bool was = false;
     json_t *v2 = json_pack("{s:i}", "v", 2);
-    EXPECT_FAIL(naming_register_endpoint(names, "b", "http://h/2", NULL, &lease, &err), COIL_EIO,
+    EXPECT_FAIL(naming_register(names, "b", "http://h/2", NULL, &lease, &err), COIL_EIO,
                 want);
-    EXPECT_FAIL(naming_register_endpoint(names, "a", "http://h/1", v2, &lease, &err), COIL_EIO,
+    EXPECT_FAIL(naming_register(names, "a", "http://h/1", v2, &lease, &err), COIL_EIO,
                 want);
     EXPECT_FAIL(naming_renew(names, "a", "http://h/1", &lease, &err), COIL_EIO, want);
     EXPECT_FAIL(naming_unregister(names, "a", "http://h/1", &was, &err), COIL_EIO, want);
@@ -1019,9 +1019,9 @@ CTEST(naming_server, over_http_through_a_proxy) {
     EXPECT_FAIL(naming_lookup(names, "", &l, &err), COIL_EVALUE,
                 "lookup: parameter 'name' is empty");
     json_t *array = json_array();
-    EXPECT_FAIL(naming_register_endpoint(names, "a", "http://h/", array, &lease, &err),
+    EXPECT_FAIL(naming_register(names, "a", "http://h/", array, &lease, &err),
                 COIL_EVALUE,
-                "register_endpoint: parameter 'metadata' must be a JSON object, got an array");
+                "register: parameter 'metadata' must be a JSON object, got an array");
     json_decref(array);
 
     /* What the proxy registered, the server holds. */

@@ -55,7 +55,7 @@ expect() {   # expect WHAT REPLY TEXT: the reply contains TEXT
 calc='{"name":"calc","url":"http://127.0.0.1:7001/calc","metadata":{"zone":"a"},"expires_in":'
 start
 expect register \
-    "$(call register_endpoint '["calc", "http://127.0.0.1:7001/calc", {"zone": "a"}]')" \
+    "$(call register '["calc", "http://127.0.0.1:7001/calc", {"zone": "a"}]')" \
     '{"jsonrpc":"2.0","result":30,"id":1}'
 expect lookup "$(call lookup '["calc"]')" "\"result\":[$calc"
 expect list "$(call list '{"prefix": ""}')" "\"result\":[$calc"
@@ -63,8 +63,8 @@ not_found="renew: http://h/ is not registered under 'nobody' (or its lease ended
 not_found+='register it again'
 expect renew "$(call renew '["nobody", "http://h/"]')" \
     "\"error\":{\"code\":18,\"message\":\"$not_found\",\"data\":{\"coil\":\"COIL_ENOTFOUND\"}}"
-bad_url="register_endpoint: parameter 'url' must be an http:// or https:// URL"
-expect bad_url "$(call register_endpoint '["calc", "ftp://h/"]')" \
+bad_url="register: parameter 'url' must be an http:// or https:// URL"
+expect bad_url "$(call register '["calc", "ftp://h/"]')" \
     "\"error\":{\"code\":10,\"message\":\"$bad_url\""
 stop
 
