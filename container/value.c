@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "coil/interface.h"
-#include "container/base64.h"
+#include "container/value_util.h"
 #include "util/util.h"
 
 const coil_typeinfo coil_type_bool = { .kind = COIL_K_BOOL, .name = "bool", .size = sizeof(bool) };
@@ -160,7 +160,7 @@ static void path_text(const path *p, coil__buf *b)
     }
 }
 
-static const char *json_words(const json_t *j)
+const char *coil__json_words(const json_t *j)
 {
     switch (json_typeof(j)) {
     case JSON_OBJECT: return "an object";
@@ -212,14 +212,14 @@ static int mismatch(coil_error **err, const path *p, const coil_typeinfo *t, con
 {
     const char *words = type_words(t);
     if (words)
-        return fail(err, COIL_ETYPE, p, "expects %s, got %s", words, json_words(j));
+        return fail(err, COIL_ETYPE, p, "expects %s, got %s", words, coil__json_words(j));
     return fail(err, COIL_ETYPE, p, "expects %s (%s), got %s",
                 t->kind == COIL_K_LIST     ? "an array"
                 : t->kind == COIL_K_ENUM   ? "a string"
                 : t->kind == COIL_K_STRUCT ? "an object"
                 : t->kind == COIL_K_MAP    ? "an object"
                                            : "a value",
-                t->name, json_words(j));
+                t->name, coil__json_words(j));
 }
 
 /* ---- JSON to C ------------------------------------------------------------- */

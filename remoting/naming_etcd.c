@@ -66,7 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container/base64.h"
+#include "container/value_util.h"
 #include "remoting/naming.h"
 #include "util/util.h"
 

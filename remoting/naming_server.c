@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "coil/coil.h"
+#include "container/value_util.h"
 #include "remoting/naming_iface.h"
 #include "remoting/naming_server.h"
 #include "util/util.h"
@@ -123,27 +124,12 @@ int coil__naming_check_url(const char *method, const char *param, const char *ur
     return 0;
 }
 
-static const char *json_kind(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a JSON value";
-}
-
 static int check_metadata(const char *method, const json_t *metadata, coil_error **err)
 {
     char detail[32];
     if (!metadata || json_is_object(metadata))
         return 0;
-    snprintf(detail, sizeof detail, ", got %s", json_kind(metadata));
+    snprintf(detail, sizeof detail, ", got %s", coil__json_words(metadata));
     return bad_value(err, method, "metadata", "must be a JSON object", detail);
 }
 
@@ -441,7 +427,7 @@ static int store_load(server *s, coil_error **err)
     json_t *list = json_object_get(root, "registrations");
     int rc = 0;
     if (!json_is_object(root))
-        rc = corrupt(err, path, 0, 0, "expects a JSON object, got %s", json_kind(root));
+        rc = corrupt(err, path, 0, 0, "expects a JSON object, got %s", coil__json_words(root));
     else if (!json_is_integer(version) || json_integer_value(version) != STORE_VERSION)
         rc = corrupt(err, path, 0, 0, "expects \"version\": %d", STORE_VERSION);
     else if (!json_is_array(list))

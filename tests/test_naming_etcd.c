@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "container/base64.h"
+#include "container/value_util.h"
 #include "etcd_fixture.h"
 #include "remoting/naming.h"
 #include "support/support.h"
