@@ -202,35 +202,40 @@ static size_t on_reply(char *p, size_t size, size_t nmemb, void *userdata)
 }
 
 /* One easy handle set up as remoting/http_proxy.c sets up its own
- * (POST, the same headers, TCP_NODELAY, no proxy), reused for every call,
+ * (POST, the URL handed over parsed, the same headers with the User-Agent
+ * among them, TCP_NODELAY, no proxy, the timeouts), reused for every call,
  * with the request body as fixed bytes and the reply only searched for the
  * song. Returns the seconds of the timed calls, or -1. */
 static double curl_calls(const char *url, long calls, long warmup, double *cpu)
 {
     CURL *h = curl_easy_init();
+    CURLU *u = curl_url();
     struct curl_slist *hdr = NULL;
     static const char *const headers[] = { "Content-Type: application/json",
-                                           "Accept: application/json", "Expect:" };
-    for (size_t i = 0; i < 3; i++)
+                                           "Accept: application/json",
+                                           "User-Agent: coil-http-proxy", "Expect:" };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
         hdr = curl_slist_append(hdr, headers[i]);
-    if (!h || !hdr) {
+    if (!h || !u || !hdr || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
         curl_slist_free_all(hdr);
+        curl_url_cleanup(u);
         curl_easy_cleanup(h);
         return -1;
     }
     sink k;
-    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CURLU, u);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_reply);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
-    curl_easy_setopt(h, CURLOPT_PROXY, "");
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "coil-http-proxy");
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)bench_request_body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(bench_request_body));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     double t0 = 0, c0 = 0, seconds = -1;
     for (long i = -warmup; i < calls; i++) {
         if (i == 0) {
@@ -251,8 +256,9 @@ static double curl_calls(const char *url, long calls, long warmup, double *cpu)
     seconds = bench_now() - t0;
     *cpu = bench_cpu_self() - c0;
 out:
-    curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
+    curl_slist_free_all(hdr);
+    curl_url_cleanup(u);
     return seconds;
 }
 

@@ -192,11 +192,18 @@ static int convert_params(const coil_method *m, const json_t *params, frame *f,
             f->nconverted = i + 1; /* a zeroed optional: absent */
             continue;
         }
-        char what[160];
-        snprintf(what, sizeof what, "%s: parameter '%s'", m->name, p->name);
         coil_error *e = NULL;
-        int rc = coil_value_from_json(p->type, v, f->args[i], what, &e);
+        int rc = coil_value_from_json(p->type, v, f->args[i], NULL, NULL);
         if (rc) {
+            /* Again, for the message, which names the parameter: formatted
+             * only for a call that fails. */
+            char what[160];
+            snprintf(what, sizeof what, "%s: parameter '%s'", m->name, p->name);
+            rc = coil_value_from_json(p->type, v, f->args[i], what, &e);
+            if (!rc) { /* out of memory the first time only */
+                f->nconverted = i + 1;
+                continue;
+            }
             /* Every conversion failure is an invalid parameter. */
             if (e)
                 e->code = rc == COIL_ENOMEM ? COIL_ENOMEM : COIL_EPARAMS;

@@ -80,15 +80,44 @@ typedef struct binding {
     service_lock *lock;         /* NULL: the class is thread-safe */
 } binding;
 
+/* The call into a non-thread-safe object runs under its lock, and nothing
+ * else of the request does: converting the parameters from JSON and the
+ * result to JSON touch only the call's own values (a result is its
+ * caller's), so another thread's request to the object converts its own
+ * meanwhile and holds the lock only while the object works. To leave the
+ * conversions to coil_invoke_method, it is handed a copy of the method
+ * whose `call` is locked_call, which finds the real call and the lock in
+ * the calling thread's `current_call`. */
+typedef struct locked_call_ctx {
+    const coil_method *m;
+    pthread_mutex_t *mutex;
+} locked_call_ctx;
+
+static _Thread_local const locked_call_ctx *current_call;
+
+static int locked_call(const void *ops, void *self, void *const *args, void *result,
+                       coil_error **err)
+{
+    const locked_call_ctx *l = current_call;
+    pthread_mutex_lock(l->mutex);
+    int rc = l->m->call(ops, self, args, result, err);
+    pthread_mutex_unlock(l->mutex);
+    return rc;
+}
+
 static int binding_call(void *arg, const coil_method *m, const json_t *params, json_t **result,
                         coil_error **err)
 {
     binding *b = arg;
-    if (b->lock)
-        pthread_mutex_lock(&b->lock->mutex);
-    int rc = coil_invoke_method(b->service, b->target.iface, m, params, result, err);
-    if (b->lock)
-        pthread_mutex_unlock(&b->lock->mutex);
+    if (!b->lock)
+        return coil_invoke_method(b->service, b->target.iface, m, params, result, err);
+    coil_method serialized = *m;
+    serialized.call = locked_call;
+    locked_call_ctx ctx = { .m = m, .mutex = &b->lock->mutex };
+    const locked_call_ctx *outer = current_call;
+    current_call = &ctx;
+    int rc = coil_invoke_method(b->service, b->target.iface, &serialized, params, result, err);
+    current_call = outer;
     return rc;
 }
 

@@ -26,11 +26,21 @@
  *
  * Only a request that provably never reached the server (the connection
  * could not be made) is attempted again, `retries` times at most,
- * `retry-delay` apart. */
+ * `retry-delay` apart.
+ *
+ * All of that is the JSON-RPC client of remoting/http_proxy.h
+ * (coil__rpc_client), which the proxy calls with the typed arguments
+ * converted to JSON, and which other library code calls with JSON.
+ *
+ * What a call costs was measured (bench/remote_calls, under callgrind too),
+ * and the code is shaped by it: everything about a connection that does not
+ * change from call to call is set on its curl handle once; a connection
+ * keeps its request and reply buffers; and the request body is written
+ * around jansson's encoding of the method name and the parameters rather
+ * than built as one JSON object and encoded. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -48,36 +58,6 @@
 #define PROXY_MAX_IDLE 64
 /* The largest reply body accepted. */
 #define PROXY_MAX_REPLY ((size_t)64 << 20)
-
-typedef struct proxy_conn {
-    CURL *curl;
-    struct proxy_conn *next;
-    char errbuf[CURL_ERROR_SIZE];
-} proxy_conn;
-
-typedef struct http_proxy http_proxy;
-
-/* What coil_get returns: a part of the factory instance. */
-typedef struct proxy_product {
-    http_proxy *owner;
-} proxy_product;
-
-struct http_proxy {
-    /* properties */
-    char *url;
-    char *interface;
-    double connect_timeout;
-    double timeout;
-    int64_t retries;
-    double retry_delay;
-    /* state, set up by init */
-    struct curl_slist *headers;
-    pthread_mutex_t lock;       /* guards idle, nidle */
-    proxy_conn *idle;
-    size_t nidle;
-    _Atomic int64_t next_id;
-    proxy_product product;
-};
 
 /* ---- Errors ------------------------------------------------------------- */
 
@@ -116,79 +96,163 @@ static void curl_init_once(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* A reply body as it arrives. */
-typedef struct reply_buf {
+/* A growable byte buffer: a request or a reply body. Kept by its
+ * connection from call to call, so that a call allocates nothing once the
+ * buffers are large enough. */
+typedef struct byte_buf {
     char *data;
     size_t len, cap;
-    bool too_big;
-} reply_buf;
+    bool too_big;   /* a reply over PROXY_MAX_REPLY was cut off */
+} byte_buf;
+
+/* Buffers larger than this are not kept after the call that needed them. */
+#define KEEP_BUFFER ((size_t)64 << 10)
+
+static bool buf_reserve(byte_buf *b, size_t extra)
+{
+    if (extra <= b->cap - b->len)
+        return true;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap - b->len < extra)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d)
+        return false;
+    b->data = d;
+    b->cap = cap;
+    return true;
+}
+
+static bool buf_add(byte_buf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return false;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    return true;
+}
+
+/* Appends jansson's compact encoding of `j`, written straight into the
+ * buffer. */
+static bool buf_add_json(byte_buf *b, const json_t *j)
+{
+    const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+    if (!buf_reserve(b, 64))
+        return false;
+    size_t n = json_dumpb(j, b->data + b->len, b->cap - b->len, flags);
+    if (n == 0)
+        return false;
+    if (n > b->cap - b->len) {
+        if (!buf_reserve(b, n) || json_dumpb(j, b->data + b->len, b->cap - b->len, flags) != n)
+            return false;
+    }
+    b->len += n;
+    return true;
+}
+
+static void buf_trim(byte_buf *b)
+{
+    if (b->cap > KEEP_BUFFER) {
+        free(b->data);
+        *b = (byte_buf){ 0 };
+    }
+}
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    reply_buf *b = userdata;
+    byte_buf *b = userdata;
     size_t n = size * nmemb;
     if (n > PROXY_MAX_REPLY - b->len) {
         b->too_big = true;
         return 0;
     }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return 0;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
+    return buf_add(b, ptr, n) ? n : 0;
 }
 
-static proxy_conn *conn_new(http_proxy *p)
+/* One connection: a curl easy handle, which keeps its connection alive
+ * between calls, and the buffers of its calls. Used by one call at a time. */
+typedef struct rpc_conn {
+    struct rpc_conn *next;      /* in the pool while idle */
+    CURL *curl;
+    CURLU *url;                 /* the client's URL, parsed once for this handle */
+    byte_buf request, reply;
+    /* The last method name written, and its JSON text (jansson's). */
+    char *method;
+    byte_buf method_json;
+    long total_ms, connect_ms;  /* the timeouts set on the handle; -1: none yet */
+    char errbuf[CURL_ERROR_SIZE];
+} rpc_conn;
+
+struct coil__rpc_client {
+    char *url;
+    double connect_timeout;
+    double timeout;
+    int64_t retries;
+    double retry_delay;
+    CURLU *parsed;              /* url, parsed once */
+    struct curl_slist *headers;
+    pthread_mutex_t lock;       /* guards idle, nidle */
+    rpc_conn *idle;
+    size_t nidle;
+    _Atomic int64_t next_id;
+};
+
+static rpc_conn *conn_new(coil__rpc_client *p)
 {
-    proxy_conn *c = calloc(1, sizeof *c);
+    rpc_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->total_ms = c->connect_ms = -1;
     c->curl = curl_easy_init();
-    if (!c->curl) {
+    c->url = curl_url_dup(p->parsed);
+    if (!c->curl || !c->url) {
+        curl_easy_cleanup(c->curl);
+        curl_url_cleanup(c->url);
         free(c);
         return NULL;
     }
+    /* Everything that does not change from call to call is set once, here.
+     * The URL is handed over parsed (CURLOPT_CURLU), and the User-Agent is
+     * one of the headers, rather than CURLOPT_URL and CURLOPT_USERAGENT,
+     * which libcurl would parse and format again for every request. */
     CURL *h = c->curl;
-    bool ok = curl_easy_setopt(h, CURLOPT_URL, p->url) == CURLE_OK &&
+    bool ok = curl_easy_setopt(h, CURLOPT_CURLU, c->url) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_HTTPHEADER, p->headers) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_WRITEDATA, &c->reply) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
               /* The endpoint is the context's to name: no web proxy from the
                * environment (http_proxy) comes between. */
-              curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_USERAGENT, "coil-http-proxy") == CURLE_OK;
+              curl_easy_setopt(h, CURLOPT_NOPROXY, "*") == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L) == CURLE_OK;
     if (!ok) {
         curl_easy_cleanup(h);
+        curl_url_cleanup(c->url);
         free(c);
         return NULL;
     }
     return c;
 }
 
-static void conn_free(proxy_conn *c)
+static void conn_free(rpc_conn *c)
 {
     curl_easy_cleanup(c->curl);
+    curl_url_cleanup(c->url);
+    free(c->request.data);
+    free(c->reply.data);
+    free(c->method);
+    free(c->method_json.data);
     free(c);
 }
 
-static proxy_conn *pool_take(http_proxy *p)
+static rpc_conn *pool_take(coil__rpc_client *p)
 {
     pthread_mutex_lock(&p->lock);
-    proxy_conn *c = p->idle;
+    rpc_conn *c = p->idle;
     if (c) {
         p->idle = c->next;
         p->nidle--;
@@ -199,8 +263,10 @@ static proxy_conn *pool_take(http_proxy *p)
     return c ? c : conn_new(p);
 }
 
-static void pool_give(http_proxy *p, proxy_conn *c)
+static void pool_give(coil__rpc_client *p, rpc_conn *c)
 {
+    buf_trim(&c->request);
+    buf_trim(&c->reply);
     pthread_mutex_lock(&p->lock);
     bool keep = p->nidle < PROXY_MAX_IDLE;
     if (keep) {
@@ -222,17 +288,24 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Seconds as whole milliseconds, rounded up, at least 1. */
 static long to_ms(double s)
 {
-    double ms = ceil(s * 1000.0);
-    return ms < 1 ? 1 : ms > (double)LONG_MAX / 2 ? LONG_MAX / 2 : (long)ms;
+    double ms = s * 1000.0;
+    if (!(ms < (double)LONG_MAX / 2))
+        return LONG_MAX / 2;
+    long n = (long)ms;
+    if ((double)n < ms)
+        n++;
+    return n < 1 ? 1 : n;
 }
 
 static void pause_for(double s)
 {
     if (s <= 0)
         return;
-    struct timespec ts = { (time_t)s, (long)((s - floor(s)) * 1e9) };
+    time_t whole = (time_t)s;
+    struct timespec ts = { whole, (long)((s - (double)whole) * 1e9) };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
@@ -240,7 +313,7 @@ static void pause_for(double s)
 /* The error text of a failed transfer: curl's detailed message (or its
  * generic one), and the system's reason when there is one ("Couldn't
  * connect to server (Connection refused)"). Kept in the handle. */
-static const char *curl_text(proxy_conn *c, CURLcode rc)
+static const char *curl_text(rpc_conn *c, CURLcode rc)
 {
     if (!c->errbuf[0])
         snprintf(c->errbuf, sizeof c->errbuf, "%s", curl_easy_strerror(rc));
@@ -255,21 +328,22 @@ static const char *curl_text(proxy_conn *c, CURLcode rc)
     return c->errbuf;
 }
 
-/* POSTs `body` and returns the reply body in *out (NULL when empty), or
- * fails with a transport error. Attempts again, while time remains, when
- * the connection could not be made. */
-static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error **err, bool notification)
+/* POSTs the connection's request body; the reply body is then in
+ * c->reply (empty when there was none), or a transport error is returned.
+ * Attempts again, while time remains, when the connection could not be
+ * made. */
+static int exchange(coil__rpc_client *p, rpc_conn *c, coil_error **err, bool notification)
 {
     const double deadline = now_s() + p->timeout;
-    proxy_conn *c = pool_take(p);
-    if (!c)
-        return fail(err, COIL_ENOMEM, NULL, "cannot make a connection handle for %s: out of memory",
-                    p->url);
     int64_t attempt = 0;
-    int rc;
+    CURL *h = c->curl;
+    /* The body is where the last call left it only if it did not move. */
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->request.data);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->request.len);
     for (;;) {
         attempt++;
-        *out = (reply_buf){ 0 };
+        c->reply.len = 0;
+        c->reply.too_big = false;
         c->errbuf[0] = '\0';
         double remaining = deadline - now_s();
         if (remaining < 0.001)
@@ -279,24 +353,23 @@ static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error 
         bool connect_binds = connect_ms < total_ms;
         if (!connect_binds)
             connect_ms = total_ms;
-        CURL *h = c->curl;
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+        if (total_ms != c->total_ms) {
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
+            c->total_ms = total_ms;
+        }
+        if (connect_ms != c->connect_ms) {
+            curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+            c->connect_ms = connect_ms;
+        }
         CURLcode res = curl_easy_perform(h);
         if (res == CURLE_OK) {
             long status = 0;
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
             /* 200, or for a notification also 204: many servers answer
              * notifications with no content. */
-            if (status == 200 || (notification && status == 204)) {
-                rc = COIL_OK;
-            } else {
-                rc = fail(err, COIL_EHTTP, NULL, "HTTP status %ld from %s", status, p->url);
-            }
-            break;
+            if (status == 200 || (notification && status == 204))
+                return COIL_OK;
+            return fail(err, COIL_EHTTP, NULL, "HTTP status %ld from %s", status, p->url);
         }
         long sent = 0;
         curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
@@ -305,49 +378,81 @@ static int exchange(http_proxy *p, const char *body, reply_buf *out, coil_error 
         if (never_sent) {
             double left = deadline - now_s();
             if (attempt <= p->retries && left > p->retry_delay) {
-                free(out->data);
                 pause_for(p->retry_delay);
                 continue;
             }
             if (attempt > 1)
-                rc = fail(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s (%lld attempts)",
-                          p->url, curl_text(c, res), (long long)attempt);
-            else
-                rc = fail(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s", p->url,
-                          curl_text(c, res));
-        } else if (res == CURLE_OPERATION_TIMEDOUT) {
-            rc = fail(err, COIL_ETIMEOUT, NULL, "no reply from %s within %g s", p->url,
-                      p->timeout);
-        } else if (res == CURLE_WRITE_ERROR && out->too_big) {
-            rc = fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: larger than %zu bytes",
-                      p->url, PROXY_MAX_REPLY);
-        } else if (res == CURLE_OUT_OF_MEMORY || res == CURLE_WRITE_ERROR) {
-            rc = fail(err, COIL_ENOMEM, NULL, "call to %s: out of memory", p->url);
-        } else if (res == CURLE_GOT_NOTHING || res == CURLE_RECV_ERROR ||
-                   res == CURLE_SEND_ERROR || res == CURLE_PARTIAL_FILE) {
-            rc = fail(err, COIL_ECONNECT, NULL, "connection to %s lost: %s", p->url,
-                      curl_text(c, res));
-        } else if (res == CURLE_WEIRD_SERVER_REPLY || res == CURLE_BAD_CONTENT_ENCODING) {
-            rc = fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: %s", p->url,
-                      curl_text(c, res));
-        } else {
-            rc = fail(err, COIL_ECONNECT, NULL, "request to %s failed: %s", p->url,
-                      curl_text(c, res));
+                return fail(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s (%lld attempts)",
+                            p->url, curl_text(c, res), (long long)attempt);
+            return fail(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s", p->url,
+                        curl_text(c, res));
         }
-        break;
+        if (res == CURLE_OPERATION_TIMEDOUT)
+            return fail(err, COIL_ETIMEOUT, NULL, "no reply from %s within %g s", p->url,
+                        p->timeout);
+        if (res == CURLE_WRITE_ERROR && c->reply.too_big)
+            return fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: larger than %zu bytes",
+                        p->url, PROXY_MAX_REPLY);
+        if (res == CURLE_OUT_OF_MEMORY || res == CURLE_WRITE_ERROR)
+            return fail(err, COIL_ENOMEM, NULL, "call to %s: out of memory", p->url);
+        if (res == CURLE_GOT_NOTHING || res == CURLE_RECV_ERROR || res == CURLE_SEND_ERROR ||
+            res == CURLE_PARTIAL_FILE)
+            return fail(err, COIL_ECONNECT, NULL, "connection to %s lost: %s", p->url,
+                        curl_text(c, res));
+        if (res == CURLE_WEIRD_SERVER_REPLY || res == CURLE_BAD_CONTENT_ENCODING)
+            return fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: %s", p->url,
+                        curl_text(c, res));
+        return fail(err, COIL_ECONNECT, NULL, "request to %s failed: %s", p->url,
+                    curl_text(c, res));
     }
-    pool_give(p, c);
-    if (rc) {
-        free(out->data);
-        *out = (reply_buf){ 0 };
-    }
-    return rc;
 }
 
 /* ---- JSON-RPC ----------------------------------------------------------- */
 
+/* Writes the request body into c->request:
+ *   {"jsonrpc":"2.0","method":M,"params":P,"id":N}
+ * the members in that order, "params" left out when `params` is NULL and
+ * "id" for a notification. The method name and the parameters are
+ * jansson's encoding of them (the name's kept from the connection's last
+ * call when it is the same name); the rest is fixed text and the id's
+ * digits. The bytes are those of json_dumps(JSON_COMPACT) of the same
+ * request object, without building it. */
+static int write_request(rpc_conn *c, const char *method, const json_t *params,
+                         bool notification, int64_t id)
+{
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":";
+    if (!c->method || strcmp(c->method, method) != 0) {
+        free(c->method);
+        c->method = NULL;
+        c->method_json.len = 0;
+        json_t *name = json_string(method);
+        if (!name)
+            return COIL_EINVAL; /* not UTF-8 */
+        bool ok = buf_add_json(&c->method_json, name);
+        json_decref(name);
+        if (!ok || !(c->method = strdup(method)))
+            return COIL_ENOMEM;
+    }
+    byte_buf *b = &c->request;
+    b->len = 0;
+    bool ok = buf_add(b, head, sizeof head - 1) &&
+              buf_add(b, c->method_json.data, c->method_json.len);
+    if (ok && params) {
+        static const char key[] = ",\"params\":";
+        ok = buf_add(b, key, sizeof key - 1) && buf_add_json(b, params);
+    }
+    if (ok && !notification) {
+        char tail[40];
+        int n = snprintf(tail, sizeof tail, ",\"id\":%lld}", (long long)id);
+        ok = buf_add(b, tail, (size_t)n);
+    } else if (ok) {
+        ok = buf_add(b, "}", 1);
+    }
+    return ok ? COIL_OK : COIL_ENOMEM;
+}
+
 /* A JSON-RPC error object as a coil_error. */
-static int rpc_error(http_proxy *p, const json_t *e, coil_error **err)
+static int rpc_error(const coil__rpc_client *p, const json_t *e, coil_error **err)
 {
     json_t *code = json_object_get(e, "code");
     json_t *message = json_object_get(e, "message");
@@ -375,9 +480,11 @@ static char *show(const json_t *j)
     return s ? s : strdup("nothing");
 }
 
-/* Checks a reply to request `id` and converts its result into `result`. */
-static int take_reply(http_proxy *p, const coil_method *m, json_int_t id, const reply_buf *body,
-                      void *result, coil_error **err)
+/* Checks a reply body to request `id`. On success returns 0 with *reply
+ * the parsed reply (a new reference) and *result its "result" (borrowed
+ * from it); a JSON-RPC error reply is returned as its coil_error. */
+static int read_reply(const coil__rpc_client *p, int64_t id, const byte_buf *body,
+                      json_t **reply_out, json_t **result, coil_error **err)
 {
     if (!body->len)
         return fail(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: an empty body", p->url);
@@ -405,25 +512,187 @@ static int take_reply(http_proxy *p, const coil_method *m, json_int_t id, const 
         free(shown);
     } else if (error) {
         rc = rpc_error(p, error, err);
-    } else if (m->result) {
-        /* On failure the caller's result stays untouched. */
-        void *tmp = calloc(1, m->result->size ? m->result->size : 1);
-        coil_error *e = NULL;
-        if (!tmp) {
-            rc = fail(err, COIL_ENOMEM, NULL, "out of memory");
-        } else if ((rc = coil_value_from_json(m->result, res, tmp, m->name, &e)) != 0) {
-            rc = rc == COIL_ENOMEM ? COIL_ENOMEM : COIL_EPROTOCOL;
-            fail(err, rc, NULL, "malformed reply from %s: result of %s: %s", p->url, m->name,
-                 e ? e->message : coil_strerror(rc));
-        } else {
-            memcpy(result, tmp, m->result->size);
-        }
-        coil_error_free(e);
-        free(tmp);
     }
+    if (rc) {
+        json_decref(reply);
+        return rc;
+    }
+    *reply_out = reply;
+    *result = res;
+    return COIL_OK;
+}
+
+/* One call: the request on a connection of the pool, its reply checked.
+ * A notification gets no reply to read: *reply is then NULL. Otherwise, on
+ * success, *reply is the parsed reply (a new reference) and *result its
+ * "result", borrowed from it. */
+static int rpc_call(coil__rpc_client *p, const char *method, const json_t *params,
+                    bool notification, json_t **reply, json_t **result, coil_error **err)
+{
+    *reply = NULL;
+    *result = NULL;
+    rpc_conn *c = pool_take(p);
+    if (!c)
+        return fail(err, COIL_ENOMEM, NULL, "cannot make a connection handle for %s: out of memory",
+                    p->url);
+    int64_t id = notification ? 0 : (int64_t)atomic_fetch_add(&p->next_id, 1);
+    int rc = write_request(c, method, params, notification, id);
+    if (rc == COIL_EINVAL)
+        rc = fail(err, rc, NULL, "call to %s: the method name is not valid UTF-8", p->url);
+    else if (rc)
+        rc = fail(err, rc, NULL, "out of memory");
+    if (!rc)
+        rc = exchange(p, c, err, notification);
+    /* The reply is read before the connection (and its buffer) goes back. */
+    if (!rc && !notification)
+        rc = read_reply(p, id, &c->reply, reply, result, err);
+    pool_give(p, c);
+    return rc;
+}
+
+/* ---- The client --------------------------------------------------------- */
+
+/* Sets up `p` for `url`; on failure nothing is left to release. */
+static int client_init(coil__rpc_client *p, const char *url, double connect_timeout,
+                       double timeout, int64_t retries, double retry_delay, coil_error **err)
+{
+    *p = (coil__rpc_client){ 0 };
+    if (!(timeout > 0) || !(connect_timeout > 0))
+        return fail(err, COIL_EVALUE, NULL, "timeouts must be more than 0 seconds");
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_result != CURLE_OK)
+        return fail(err, COIL_EINIT, NULL, "cannot initialize libcurl: %s",
+                    curl_easy_strerror(curl_init_result));
+    CURLU *u = curl_url();
+    if (!u)
+        return fail(err, COIL_ENOMEM, NULL, "out of memory");
+    char *scheme = NULL, *host = NULL;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    bool http = uc == CURLUE_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+    curl_free(scheme);
+    curl_free(host);
+    if (!http) {
+        curl_url_cleanup(u);
+        return fail(err, COIL_EVALUE, NULL,
+                    "url '%s' is not an HTTP URL (http://host:port/path)%s%s", url,
+                    uc != CURLUE_OK ? ": " : "", uc != CURLUE_OK ? curl_url_strerror(uc) : "");
+    }
+
+    struct curl_slist *h = NULL, *t;
+    static const char *const headers[] = {
+        "Content-Type: application/json", "Accept: application/json",
+        "User-Agent: coil-http-proxy",
+        "Expect:", /* no 100-continue round trip for larger bodies */
+    };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+        if (!(t = curl_slist_append(h, headers[i]))) {
+            curl_slist_free_all(h);
+            curl_url_cleanup(u);
+            return fail(err, COIL_ENOMEM, NULL, "out of memory");
+        }
+        h = t;
+    }
+    char *copy = strdup(url);
+    if (!copy || pthread_mutex_init(&p->lock, NULL) != 0) {
+        free(copy);
+        curl_slist_free_all(h);
+        curl_url_cleanup(u);
+        return copy ? fail(err, COIL_EINIT, NULL, "cannot create a mutex")
+                    : fail(err, COIL_ENOMEM, NULL, "out of memory");
+    }
+    p->url = copy;
+    p->connect_timeout = connect_timeout;
+    p->timeout = timeout;
+    p->retries = retries;
+    p->retry_delay = retry_delay;
+    p->parsed = u;
+    p->headers = h;
+    atomic_init(&p->next_id, 1);
+    return COIL_OK;
+}
+
+static void client_fini(coil__rpc_client *p)
+{
+    while (p->idle) {
+        rpc_conn *c = p->idle;
+        p->idle = c->next;
+        conn_free(c);
+    }
+    p->nidle = 0;
+    pthread_mutex_destroy(&p->lock);
+    curl_slist_free_all(p->headers);
+    curl_url_cleanup(p->parsed);
+    free(p->url);
+    *p = (coil__rpc_client){ 0 };
+}
+
+int coil__rpc_client_open(const char *url, double connect_timeout_s, double timeout_s,
+                          unsigned retries, coil__rpc_client **out, coil_error **err)
+{
+    if (!url || !out)
+        return fail(err, COIL_EINVAL, NULL, "coil__rpc_client_open: %s is NULL",
+                    url ? "out" : "url");
+    coil__rpc_client *c = malloc(sizeof *c);
+    if (!c)
+        return fail(err, COIL_ENOMEM, NULL, "out of memory");
+    int rc = client_init(c, url, connect_timeout_s, timeout_s, retries, 0.1, err);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    *out = c;
+    return COIL_OK;
+}
+
+int coil__rpc_client_call(coil__rpc_client *c, const char *method, json_t *params,
+                          json_t **result, coil_error **err)
+{
+    if (!c || !method)
+        return fail(err, COIL_EINVAL, NULL, "coil__rpc_client_call: %s is NULL",
+                    c ? "method" : "client");
+    if (params && !json_is_array(params) && !json_is_object(params))
+        return fail(err, COIL_EINVAL, NULL, "%s: params must be an array or an object", method);
+    json_t *reply, *res;
+    int rc = rpc_call(c, method, params, false, &reply, &res, err);
+    if (rc == COIL_OK && result)
+        *result = json_incref(res);
     json_decref(reply);
     return rc;
 }
+
+void coil__rpc_client_close(coil__rpc_client *c)
+{
+    if (!c)
+        return;
+    client_fini(c);
+    free(c);
+}
+
+/* ---- Typed calls -------------------------------------------------------- */
+
+typedef struct http_proxy http_proxy;
+
+/* What coil_get returns: a part of the factory instance. */
+typedef struct proxy_product {
+    http_proxy *owner;
+} proxy_product;
+
+struct http_proxy {
+    /* properties */
+    char *url;
+    char *interface;
+    double connect_timeout;
+    double timeout;
+    int64_t retries;
+    double retry_delay;
+    /* state, set up by init */
+    coil__rpc_client client;
+    proxy_product product;
+};
 
 static int proxy_forward(void *object, const coil_method *m, void *const *args, void *result,
                          coil_error **err)
@@ -450,25 +719,26 @@ static int proxy_forward(void *object, const coil_method *m, void *const *args, 
          json_is_null(json_array_get(params, n - 1));
          n--)
         json_array_remove(params, n - 1);
-    json_int_t id = 0;
-    json_t *req;
-    if (m->oneway) {
-        req = json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", m->name, "params", params);
-    } else {
-        id = (json_int_t)atomic_fetch_add(&p->next_id, 1);
-        req = json_pack("{s:s, s:s, s:o, s:I}", "jsonrpc", "2.0", "method", m->name, "params",
-                        params, "id", id);
+    json_t *reply, *res;
+    int rc = rpc_call(&p->client, m->name, params, m->oneway, &reply, &res, err);
+    json_decref(params);
+    if (rc == COIL_OK && !m->oneway && m->result) {
+        /* On failure the caller's result stays untouched. */
+        void *tmp = calloc(1, m->result->size ? m->result->size : 1);
+        coil_error *e = NULL;
+        if (!tmp) {
+            rc = fail(err, COIL_ENOMEM, NULL, "out of memory");
+        } else if ((rc = coil_value_from_json(m->result, res, tmp, m->name, &e)) != 0) {
+            rc = rc == COIL_ENOMEM ? COIL_ENOMEM : COIL_EPROTOCOL;
+            fail(err, rc, NULL, "malformed reply from %s: result of %s: %s", p->url, m->name,
+                 e ? e->message : coil_strerror(rc));
+        } else {
+            memcpy(result, tmp, m->result->size);
+        }
+        coil_error_free(e);
+        free(tmp);
     }
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
-    if (!body)
-        return fail(err, COIL_ENOMEM, NULL, "out of memory");
-    reply_buf reply = { 0 };
-    int rc = exchange(p, body, &reply, err, m->oneway);
-    free(body);
-    if (rc == COIL_OK && !m->oneway)
-        rc = take_reply(p, m, id, &reply, result, err);
-    free(reply.data);
+    json_decref(reply);
     return rc;
 }
 
@@ -485,51 +755,14 @@ static const void *proxy_query(void *self, const coil_interface *iface)
 static int proxy_init(void *self, coil_error **err)
 {
     http_proxy *p = self;
-    CURLU *u = curl_url();
-    if (!u)
-        return fail(err, COIL_ENOMEM, NULL, "out of memory");
-    char *scheme = NULL, *host = NULL;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, p->url, 0);
-    if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-    if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
-    bool http = uc == CURLUE_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    if (!http)
-        return fail(err, COIL_EVALUE, NULL,
-                    "url '%s' is not an HTTP URL (http://host:port/path)%s%s", p->url,
-                    uc != CURLUE_OK ? ": " : "", uc != CURLUE_OK ? curl_url_strerror(uc) : "");
-    if (!p->interface[0])
+    int rc = client_init(&p->client, p->url, p->connect_timeout, p->timeout, p->retries,
+                         p->retry_delay, err);
+    if (rc)
+        return rc;
+    if (!p->interface[0]) {
+        client_fini(&p->client);
         return fail(err, COIL_EVALUE, NULL, "interface is empty");
-
-    pthread_once(&curl_once, curl_init_once);
-    if (curl_init_result != CURLE_OK)
-        return fail(err, COIL_EINIT, NULL, "cannot initialize libcurl: %s",
-                    curl_easy_strerror(curl_init_result));
-
-    struct curl_slist *h = NULL, *t;
-    static const char *const headers[] = {
-        "Content-Type: application/json", "Accept: application/json",
-        "Expect:", /* no 100-continue round trip for larger bodies */
-    };
-    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
-        if (!(t = curl_slist_append(h, headers[i]))) {
-            curl_slist_free_all(h);
-            return fail(err, COIL_ENOMEM, NULL, "out of memory");
-        }
-        h = t;
     }
-    if (pthread_mutex_init(&p->lock, NULL) != 0) {
-        curl_slist_free_all(h);
-        return fail(err, COIL_EINIT, NULL, "cannot create a mutex");
-    }
-    p->headers = h;
-    p->idle = NULL;
-    p->nidle = 0;
-    atomic_init(&p->next_id, 1);
     p->product.owner = p;
     return 0;
 }
@@ -543,15 +776,7 @@ static void *proxy_produce(void *self, coil_error **err)
 static void proxy_destroy(void *self)
 {
     http_proxy *p = self;
-    while (p->idle) {
-        proxy_conn *c = p->idle;
-        p->idle = c->next;
-        conn_free(c);
-    }
-    p->nidle = 0;
-    pthread_mutex_destroy(&p->lock);
-    curl_slist_free_all(p->headers);
-    p->headers = NULL;
+    client_fini(&p->client);
 }
 
 static const coil_property proxy_properties[] = {

@@ -8,8 +8,10 @@
  * body over the endpoint's max_body is 413 (refused from Content-Length
  * before any of it is read; a chunked body is cut off once it is over),
  * Content-Type must be application/json or application/json-rpc (any
- * parameters, any case) else 415. Everything the handler answers is 200
- * with `Content-Type: application/json`, an empty body included. HTTP/1.1
+ * parameters, any case) else 415, a request line and headers over about
+ * 15 KiB are 431 (libmicrohttpd's answer: they must fit in the memory each
+ * connection has). Everything the handler answers is 200 with
+ * `Content-Type: application/json`, an empty body included. HTTP/1.1
  * keep-alive. */
 #ifndef COIL_REMOTING_HTTP_SERVER_H
 #define COIL_REMOTING_HTTP_SERVER_H

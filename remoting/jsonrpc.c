@@ -20,10 +20,11 @@ typedef struct out {
     bool failed;
 } out;
 
-static void put(out *o, const char *s, size_t n)
+/* Room for `n` more bytes and the NUL. */
+static bool reserve(out *o, size_t n)
 {
     if (o->failed)
-        return;
+        return false;
     if (o->len + n + 1 > o->cap) {
         size_t cap = o->cap ? o->cap : 256;
         while (cap < o->len + n + 1)
@@ -31,11 +32,18 @@ static void put(out *o, const char *s, size_t n)
         char *p = realloc(o->data, cap);
         if (!p) {
             o->failed = true;
-            return;
+            return false;
         }
         o->data = p;
         o->cap = cap;
     }
+    return true;
+}
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (!reserve(o, n))
+        return;
     memcpy(o->data + o->len, s, n);
     o->len += n;
     o->data[o->len] = '\0';
@@ -46,15 +54,22 @@ static void put_str(out *o, const char *s)
     put(o, s, strlen(s));
 }
 
+/* Appends jansson's compact encoding of `j`, which it writes straight into
+ * the output (json_dumpb: no copy of its own to allocate). */
 static void put_json(out *o, const json_t *j)
 {
-    char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
-    if (!s) {
+    const size_t flags = JSON_ENCODE_ANY | JSON_COMPACT;
+    if (!reserve(o, 64))
+        return;
+    size_t room = o->cap - o->len - 1;
+    size_t n = json_dumpb(j, o->data + o->len, room, flags);
+    if (n == 0 ||
+        (n > room && (!reserve(o, n) || json_dumpb(j, o->data + o->len, n, flags) != n))) {
         o->failed = true;
         return;
     }
-    put_str(o, s);
-    free(s);
+    o->len += n;
+    o->data[o->len] = '\0';
 }
 
 /* A fractional id as the shortest text that reads back as the same double
@@ -84,23 +99,40 @@ static void put_real(out *o, double v)
 
 static void put_id(out *o, const json_t *id)
 {
-    if (json_is_real(id))
+    if (json_is_real(id)) {
         put_real(o, json_real_value(id));
-    else if (id)
+    } else if (json_is_integer(id)) {
+        /* The digits, as jansson writes them. */
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+        put(o, buf, (size_t)n);
+    } else if (id)
         put_json(o, id);
     else
         put_str(o, "null");
 }
 
-static void put_response(out *o, const json_t *id, const char *key, const char *value_text)
+/* {"jsonrpc":"2.0","KEY":VALUE,"id":ID}, VALUE being jansson's encoding
+ * of `value`. When that cannot be written (jansson cannot encode it, or
+ * memory ran out while it did), returns false with the output as it was. */
+static bool put_response(out *o, const json_t *id, const char *key, const json_t *value)
 {
+    if (o->failed)
+        return true;
+    size_t mark = o->len;
     put_str(o, "{\"jsonrpc\":\"2.0\",\"");
     put_str(o, key);
     put_str(o, "\":");
-    put_str(o, value_text);
+    put_json(o, value);
+    if (o->failed && o->data) {
+        o->failed = false;
+        o->data[o->len = mark] = '\0';
+        return false;
+    }
     put_str(o, ",\"id\":");
     put_id(o, id);
     put_str(o, "}");
+    return true;
 }
 
 /* ---- Error objects ------------------------------------------------------- */
@@ -199,14 +231,9 @@ json_t *coil__jsonrpc_error_of(const coil_error *e, int rc)
 /* Writes an error response; takes `error`. Returns true (a response). */
 static bool put_error(out *o, const json_t *id, json_t *error)
 {
-    char *s = error ? json_dumps(error, JSON_COMPACT) : NULL;
-    json_decref(error);
-    if (!s) {
+    if (!error || !put_response(o, id, "error", error))
         o->failed = true;
-        return true;
-    }
-    put_response(o, id, "error", s);
-    free(s);
+    json_decref(error);
     return true;
 }
 
@@ -312,20 +339,19 @@ static bool answer(const coil__rpc_target *t, const json_t *req, out *o)
         return put_error(o, id, e);
     }
     coil_error_free(err);
-    char *s = result ? json_dumps(result, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    json_decref(result);
-    if (!s) {
-        /* A call that succeeded without a result, or one jansson cannot
-         * print: the server's fault either way. */
-        return put_error(o, id,
-                         error_object(COIL__RPC_INTERNAL_ERROR,
-                                      result ? "cannot encode the result"
-                                             : "the method returned no result",
-                                      NULL));
+    if (result && put_response(o, id, "result", result)) {
+        json_decref(result);
+        return true;
     }
-    put_response(o, id, "result", s);
-    free(s);
-    return true;
+    /* A call that succeeded without a result, or one jansson cannot print
+     * (or not in the memory left): the server's fault either way. */
+    bool had = result != NULL;
+    json_decref(result);
+    return put_error(o, id,
+                     error_object(COIL__RPC_INTERNAL_ERROR,
+                                  had ? "cannot encode the result"
+                                      : "the method returned no result",
+                                  NULL));
 }
 
 int coil__jsonrpc_handle(const coil__rpc_target *t, const char *body, size_t len, char **out_,

@@ -2,8 +2,15 @@
  * JSON-RPC 2.0 server (tests/jsonrpc_server.py, Python's standard library,
  * serving the calc interface like the implementation in test_invoke.c),
  * errors mapped from the server, every transport failure within the
- * timeout, concurrent calls, keep-alive, retries. Everything on 127.0.0.1. */
+ * timeout, concurrent calls, keep-alive, retries, the bytes of requests;
+ * and the JSON-level client the proxy calls through (coil__rpc_client),
+ * against the same server and a Coil exporter. Everything on 127.0.0.1. */
 #include "support/support.h"
+
+/* The JSON-level client is internal (libcoil does not export coil__
+ * functions): this suite compiles its own copy of the proxy's source. Its
+ * coil.http-proxy class is not registered anywhere; contexts use libcoil's. */
+#include "remoting/http_proxy.c"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -16,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -137,11 +145,7 @@ static void *get_proxy(coil_context *ctx) {
     return GET_OK(ctx, "calc", &calc_interface);
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* now_s(): the proxy's own (remoting/http_proxy.c, included above). */
 
 /* A port nobody listens on (bound, then closed). */
 static int closed_port(void) {
@@ -668,5 +672,494 @@ CTEST(proxy, many_threads_through_a_coil_exporter) {
         cr_assert_eq(w[i].ok, 2 * NCALLS, "thread %d: %d of %d calls right", i, w[i].ok,
                      2 * NCALLS);
     }
+    coil_close(ctx);
+}
+
+/* ---- The bytes of a request ------------------------------------------------------- */
+
+/* A listener that records what clients send: each request's head and
+ * body, answered in order with the replies the test gave it (a body, sent
+ * as 200 application/json; NULL for 204 No Content). Connections are
+ * served one after the other. Test fixture only: the requests are ones
+ * libcurl wrote, with a Content-Length. */
+#define CAPTURE_MAX 8
+typedef struct capture {
+    int fd, port;
+    pthread_t thread;
+    const char *replies[CAPTURE_MAX];
+    int nreplies;
+    char head[CAPTURE_MAX][1024];
+    char body[CAPTURE_MAX][1024];
+    int n;                      /* requests recorded */
+    int connections;
+} capture;
+
+static bool read_request(int fd, char *head, size_t head_size, char *body, size_t body_size) {
+    char buf[4096];
+    size_t len = 0;
+    char *end = NULL;
+    while (!end) {
+        if (len + 1 >= sizeof buf)
+            return false;
+        ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+        buf[len] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    size_t head_len = (size_t)(end - buf) + 4;
+    snprintf(head, head_size, "%.*s", (int)head_len, buf);
+    size_t want = 0;
+    for (char *line = buf; line < end; line = strstr(line, "\r\n") + 2)
+        if (strncasecmp(line, "Content-Length:", 15) == 0)
+            want = strtoul(line + 15, NULL, 10);
+    if (want >= body_size)
+        return false;
+    size_t have = len - head_len;
+    memcpy(body, buf + head_len, have);
+    while (have < want) {
+        ssize_t n = recv(fd, body + have, want - have, 0);
+        if (n <= 0)
+            return false;
+        have += (size_t)n;
+    }
+    body[want] = '\0';
+    return true;
+}
+
+static void *capture_run(void *arg) {
+    capture *c = arg;
+    int conn;
+    while ((conn = accept(c->fd, NULL, NULL)) >= 0) {
+        c->connections++;
+        while (c->n < c->nreplies &&
+               read_request(conn, c->head[c->n], sizeof c->head[0], c->body[c->n],
+                            sizeof c->body[0])) {
+            const char *reply = c->replies[c->n++];
+            char out[2048];
+            int len = reply ? snprintf(out, sizeof out,
+                                       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                       "Content-Length: %zu\r\n\r\n%s",
+                                       strlen(reply), reply)
+                            : snprintf(out, sizeof out, "HTTP/1.1 204 No Content\r\n\r\n");
+            if (send(conn, out, (size_t)len, MSG_NOSIGNAL) != len)
+                break;
+        }
+        close(conn);
+    }
+    return NULL;
+}
+
+static void capture_start(capture *c) {
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    cr_assert_eq(bind(c->fd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(c->fd, 4), 0);
+    socklen_t len = sizeof a;
+    getsockname(c->fd, (struct sockaddr *)&a, &len);
+    c->port = ntohs(a.sin_port);
+    cr_assert_eq(pthread_create(&c->thread, NULL, capture_run, c), 0);
+}
+
+static void capture_stop(capture *c) {
+    shutdown(c->fd, SHUT_RDWR); /* accept() returns */
+    pthread_join(c->thread, NULL);
+    close(c->fd);
+}
+
+CTEST(proxy, requests_are_compact_json_rpc_with_the_documented_headers) {
+    capture c = { .replies = { "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}",
+                               "{\"jsonrpc\":\"2.0\",\"result\":\"Hello, Ann\",\"id\":2}",
+                               NULL,
+                               "{\"jsonrpc\":\"2.0\",\"result\":\"Hello, Dr Bo\",\"id\":3}" },
+                  .nreplies = 4 };
+    capture_start(&c);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", c.port);
+    coil_context *ctx = load_proxy(url, NULL);
+    void *calc = get_proxy(ctx);
+    coil_error *err = NULL;
+    int64_t sum = 0;
+    cr_assert_eq(calc_add(calc, 1, 2, &sum, &err), 0, "%s", dump_errors(err));
+    cr_assert_eq(sum, 103);
+    char *hello = NULL;
+    cr_assert_eq(calc_greet(calc, "Ann", NULL, &hello, &err), 0, "%s", dump_errors(err));
+    cr_assert_str_eq(hello, "Hello, Ann");
+    free(hello);
+    cr_assert_eq(calc_note(calc, "x\"y", &err), 0, "%s", dump_errors(err));
+    cr_assert_eq(calc_greet(calc, "Bo", "Dr", &hello, &err), 0, "%s", dump_errors(err));
+    free(hello);
+    coil_close(ctx);
+    capture_stop(&c);
+
+    cr_assert_eq(c.n, 4);
+    cr_assert_eq(c.connections, 1, "one kept-alive connection");
+    cr_assert_str_eq(c.body[0],
+                     "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}");
+    /* An absent optional parameter at the end is left out. */
+    cr_assert_str_eq(c.body[1],
+                     "{\"jsonrpc\":\"2.0\",\"method\":\"greet\",\"params\":[\"Ann\"],\"id\":2}");
+    /* A oneway call is a notification: no id, and it takes none. */
+    cr_assert_str_eq(c.body[2],
+                     "{\"jsonrpc\":\"2.0\",\"method\":\"note\",\"params\":[\"x\\\"y\"]}");
+    cr_assert_str_eq(c.body[3], "{\"jsonrpc\":\"2.0\",\"method\":\"greet\","
+                                "\"params\":[\"Bo\",\"Dr\"],\"id\":3}");
+    for (int i = 0; i < c.n; i++) {
+        cr_assert(strncmp(c.head[i], "POST /calc HTTP/1.1\r\n", 21) == 0, "%s", c.head[i]);
+        cr_assert_not_null(strstr(c.head[i], "\r\nContent-Type: application/json\r\n"), "%s",
+                           c.head[i]);
+        cr_assert_not_null(strstr(c.head[i], "\r\nAccept: application/json\r\n"), "%s", c.head[i]);
+        cr_assert_not_null(strstr(c.head[i], "\r\nUser-Agent: coil-http-proxy\r\n"), "%s",
+                           c.head[i]);
+        cr_assert_null(strstr(c.head[i], "Expect"), "%s", c.head[i]);
+    }
+}
+
+/* ---- The JSON-level client (coil__rpc_client) ------------------------------------- */
+
+static coil__rpc_client *open_client(const char *url, double timeout, unsigned retries) {
+    coil__rpc_client *c = NULL;
+    coil_error *err = NULL;
+    int rc = coil__rpc_client_open(url, 2, timeout, retries, &c, &err);
+    cr_assert_eq(rc, 0, "%s", dump_errors(err));
+    cr_assert_not_null(c);
+    return c;
+}
+
+CTEST(rpc_client, calls_with_positional_named_or_no_params) {
+    server s = server_start();
+    coil__rpc_client *c = open_client(server_url(&s, "/calc"), 10, 0);
+    coil_error *err = NULL;
+    json_t *result = NULL;
+
+    json_t *params = json_pack("[i, i]", 1, 2);
+    cr_assert_eq(coil__rpc_client_call(c, "add", params, &result, &err), 0, "%s",
+                 dump_errors(err));
+    cr_assert(json_is_integer(result) && json_integer_value(result) == 103);
+    json_decref(result);
+    /* The params stay the caller's, unchanged. */
+    cr_assert_eq(params->refcount, 1);
+    json_decref(params);
+
+    params = json_pack("{s:i, s:i}", "a", 40, "b", 2);
+    cr_assert_eq(coil__rpc_client_call(c, "add", params, &result, &err), 0, "%s",
+                 dump_errors(err));
+    cr_assert_eq(json_integer_value(result), 142);
+    json_decref(result);
+    /* Not wanted: dropped. */
+    cr_assert_eq(coil__rpc_client_call(c, "add", params, NULL, &err), 0, "%s", dump_errors(err));
+    json_decref(params);
+
+    /* Any JSON goes and comes back: escapes, UTF-8, nesting, null. */
+    json_t *value = json_pack("{s:s, s:[n, b, f, I], s:{}}", "text", "\xc3\xa9 \"q\" \\ \n\t/",
+                              "list", 1, 2.5, (json_int_t)1 << 40, "empty");
+    params = json_pack("[O]", value);
+    cr_assert_eq(coil__rpc_client_call(c, "echo", params, &result, &err), 0, "%s",
+                 dump_errors(err));
+    cr_assert(json_equal(result, value));
+    json_decref(result);
+    json_decref(params);
+    json_decref(value);
+    params = json_pack("[n]");
+    result = json_true();
+    cr_assert_eq(coil__rpc_client_call(c, "echo", params, &result, &err), 0, "%s",
+                 dump_errors(err));
+    cr_assert(json_is_null(result), "a null result is a result");
+    json_decref(result);
+    json_decref(params);
+
+    /* No params at all: the server's count fails on purpose, with code 19. */
+    result = NULL;
+    int rc = coil__rpc_client_call(c, "count", NULL, &result, &err);
+    cr_assert_null(result, "left as it was");
+    cr_assert_not_null(err);
+    json_t *want = json_pack("{s:s}", "coil", "COIL_EINTERFACE");
+    cr_assert(json_equal(err->data, want));
+    json_decref(want);
+    expect_error(rc, err, COIL_EINTERFACE, NULL, "calc.count is not implemented");
+
+    /* Every call on one kept-alive connection (the second is GET /stats). */
+    cr_assert_eq(server_stat(&s, "connections"), 2);
+    cr_assert_eq(server_stat(&s, "requests"), 6);
+    coil__rpc_client_close(c);
+    server_stop(&s);
+}
+
+CTEST(rpc_client, maps_errors_like_the_proxy) {
+    server s = server_start();
+    json_t *params = json_pack("[i]", 10);
+    struct {
+        const char *path, *method;
+        int code;
+        const char *message; /* exact, or with "%s" for the URL */
+    } cases[] = {
+        { "/calc", "fail", COIL_EVALUE, "failing on purpose with 10" },
+        { "/unknown", "fail", COIL_ENOMETHOD, "interface 'calc' has no method 'fail'" },
+        { "/status/500", "fail", COIL_EHTTP, "HTTP status 500 from %s" },
+        { "/notrpc", "fail", COIL_EPROTOCOL,
+          "malformed reply from %s: not a JSON-RPC 2.0 response object" },
+        { "/wrong-id", "add", COIL_EPROTOCOL,
+          "malformed reply from %s: its id 1001 does not match the request's id 1" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *url = server_url(&s, cases[i].path);
+        char want[256];
+        snprintf(want, sizeof want, cases[i].message, url);
+        coil__rpc_client *c = open_client(url, 10, 0);
+        coil_error *err = NULL;
+        json_t *result = NULL;
+        json_t *p = strcmp(cases[i].method, "add") == 0 ? json_pack("[i, i]", 1, 2)
+                                                        : json_incref(params);
+        int rc = coil__rpc_client_call(c, cases[i].method, p, &result, &err);
+        json_decref(p);
+        cr_assert_null(result);
+        expect_error(rc, err, cases[i].code, NULL, want);
+        coil__rpc_client_close(c);
+    }
+    /* -32602 from a newer server. */
+    coil__rpc_client *c = open_client(server_url(&s, "/v2"), 10, 0);
+    coil_error *err = NULL;
+    json_t *p = json_pack("[i, i]", 1, 2);
+    int rc = coil__rpc_client_call(c, "add", p, NULL, &err);
+    json_decref(p);
+    expect_error(rc, err, COIL_EPARAMS, NULL, "add: missing parameter 'c' (int)");
+    coil__rpc_client_close(c);
+
+    /* No reply in time. */
+    const char *url = server_url(&s, "/hang");
+    c = open_client(url, 0.5, 0);
+    char want[256];
+    snprintf(want, sizeof want, "no reply from %s within 0.5 s", url);
+    err = NULL;
+    double t0 = now_s();
+    rc = coil__rpc_client_call(c, "fail", params, NULL, &err);
+    double elapsed = now_s() - t0;
+    expect_error(rc, err, COIL_ETIMEOUT, NULL, want);
+    cr_assert_geq(elapsed, 0.49, "took %.3f s", elapsed);
+    cr_assert_lt(elapsed, 1.5, "took %.3f s", elapsed);
+    coil__rpc_client_close(c);
+
+    /* The connection closed without a reply. */
+    url = server_url(&s, "/close");
+    c = open_client(url, 10, 0);
+    snprintf(want, sizeof want, "connection to %s lost: ", url);
+    err = NULL;
+    rc = coil__rpc_client_call(c, "fail", params, NULL, &err);
+    expect_error(rc, err, COIL_ECONNECT, want, NULL);
+    coil__rpc_client_close(c);
+
+    json_decref(params);
+    server_stop(&s);
+}
+
+CTEST(rpc_client, a_server_that_is_gone_is_tried_retries_plus_one_times) {
+    char url[128], prefix[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", closed_port());
+    snprintf(prefix, sizeof prefix, "cannot connect to %s: ", url);
+    coil__rpc_client *c = open_client(url, 10, 0);
+    coil_error *err = NULL;
+    int rc = coil__rpc_client_call(c, "add", NULL, NULL, &err);
+    cr_assert_not_null(err);
+    cr_assert_null(strstr(err->message, "attempts"), "%s", err->message);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    coil__rpc_client_close(c);
+
+    /* 2 retries, 0.1 s apart. */
+    c = open_client(url, 10, 2);
+    err = NULL;
+    double t0 = now_s();
+    rc = coil__rpc_client_call(c, "add", NULL, NULL, &err);
+    double elapsed = now_s() - t0;
+    cr_assert_not_null(err);
+    cr_assert_not_null(strstr(err->message, "(3 attempts)"), "%s", err->message);
+    expect_error(rc, err, COIL_ECONNECT, prefix, NULL);
+    cr_assert_geq(elapsed, 0.2, "took %.3f s", elapsed);
+    cr_assert_lt(elapsed, 1.5, "took %.3f s", elapsed);
+    coil__rpc_client_close(c);
+}
+
+CTEST(rpc_client, refuses_bad_arguments) {
+    coil__rpc_client *c = NULL;
+    coil_error *err = NULL;
+    int rc = coil__rpc_client_open("ftp://127.0.0.1/x", 1, 1, 0, &c, &err);
+    expect_error(rc, err, COIL_EVALUE, NULL,
+                 "url 'ftp://127.0.0.1/x' is not an HTTP URL (http://host:port/path)");
+    cr_assert_null(c);
+    err = NULL;
+    rc = coil__rpc_client_open("http://127.0.0.1:1/x", 1, 0, 0, &c, &err);
+    expect_error(rc, err, COIL_EVALUE, NULL, NULL);
+    cr_assert_null(c);
+    err = NULL;
+    rc = coil__rpc_client_open(NULL, 1, 1, 0, &c, &err);
+    expect_error(rc, err, COIL_EINVAL, NULL, NULL);
+    /* A failure without an error wanted. */
+    cr_assert_eq(coil__rpc_client_open("nothing", 1, 1, 0, &c, NULL), COIL_EVALUE);
+
+    c = open_client("http://127.0.0.1:1/x", 1, 0);
+    json_t *s = json_string("not params");
+    err = NULL;
+    rc = coil__rpc_client_call(c, "add", s, NULL, &err);
+    expect_error(rc, err, COIL_EINVAL, NULL, "add: params must be an array or an object");
+    json_decref(s);
+    err = NULL;
+    rc = coil__rpc_client_call(c, NULL, NULL, NULL, &err);
+    expect_error(rc, err, COIL_EINVAL, NULL, NULL);
+    err = NULL;
+    rc = coil__rpc_client_call(c, "bad \xff name", NULL, NULL, &err);
+    expect_error(rc, err, COIL_EINVAL, NULL, NULL);
+    coil__rpc_client_close(c);
+    coil__rpc_client_close(NULL);
+}
+
+CTEST(rpc_client, writes_the_same_bytes_as_the_proxy) {
+    capture c = { .replies = { "{\"jsonrpc\":\"2.0\",\"result\":[1,{\"a\":null}],\"id\":1}",
+                               "{\"jsonrpc\":\"2.0\",\"result\":7,\"id\":2}",
+                               "{\"jsonrpc\":\"2.0\",\"result\":true,\"id\":3}" },
+                  .nreplies = 3 };
+    capture_start(&c);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/rpc", c.port);
+    coil__rpc_client *rpc = open_client(url, 10, 0);
+    coil_error *err = NULL;
+    json_t *result = NULL;
+    json_t *params = json_pack("{s:s, s:f}", "name", "\xc3\xa9\"", "x", 0.5);
+    cr_assert_eq(coil__rpc_client_call(rpc, "look\"up", params, &result, &err), 0, "%s",
+                 dump_errors(err));
+    json_decref(params);
+    json_t *want = json_pack("[i, {s:n}]", 1, "a");
+    cr_assert(json_equal(result, want));
+    json_decref(want);
+    json_decref(result);
+    cr_assert_eq(coil__rpc_client_call(rpc, "count", NULL, &result, &err), 0, "%s",
+                 dump_errors(err));
+    cr_assert_eq(json_integer_value(result), 7);
+    json_decref(result);
+    params = json_array();
+    cr_assert_eq(coil__rpc_client_call(rpc, "count", params, NULL, &err), 0, "%s",
+                 dump_errors(err));
+    json_decref(params);
+    coil__rpc_client_close(rpc);
+    capture_stop(&c);
+
+    cr_assert_eq(c.n, 3);
+    cr_assert_eq(c.connections, 1);
+    cr_assert_str_eq(c.body[0], "{\"jsonrpc\":\"2.0\",\"method\":\"look\\\"up\","
+                                "\"params\":{\"name\":\"\xc3\xa9\\\"\",\"x\":0.5},\"id\":1}");
+    cr_assert_str_eq(c.body[1], "{\"jsonrpc\":\"2.0\",\"method\":\"count\",\"id\":2}");
+    cr_assert_str_eq(c.body[2],
+                     "{\"jsonrpc\":\"2.0\",\"method\":\"count\",\"params\":[],\"id\":3}");
+    cr_assert(strncmp(c.head[0], "POST /rpc HTTP/1.1\r\n", 20) == 0, "%s", c.head[0]);
+    cr_assert_not_null(strstr(c.head[0], "\r\nUser-Agent: coil-http-proxy\r\n"), "%s", c.head[0]);
+}
+
+typedef struct rpc_worker { coil__rpc_client *c; int id; int ok; } rpc_worker;
+
+static void *rpc_work(void *arg) {
+    rpc_worker *w = arg;
+    for (int i = 0; i < NCALLS; i++) {
+        json_t *params = json_pack("[i, i]", w->id, i), *result = NULL;
+        coil_error *err = NULL;
+        if (coil__rpc_client_call(w->c, "add", params, &result, &err) == 0 &&
+            json_integer_value(result) == w->id + i + 100)
+            w->ok++;
+        json_decref(result);
+        json_decref(params);
+        coil_error_free(err);
+    }
+    return NULL;
+}
+
+CTEST(rpc_client, many_threads_call_one_client_at_once) {
+    server s = server_start();
+    coil__rpc_client *c = open_client(server_url(&s, "/calc"), 10, 0);
+    rpc_worker w[NTHREADS];
+    pthread_t t[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i] = (rpc_worker){ c, i * 1000, 0 };
+        cr_assert_eq(pthread_create(&t[i], NULL, rpc_work, &w[i]), 0);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(w[i].ok, NCALLS, "thread %d: %d of %d calls right", i, w[i].ok, NCALLS);
+    }
+    int64_t conns = server_stat(&s, "connections");
+    cr_assert_leq(conns, NTHREADS + 1, "%lld connections", (long long)conns);
+    cr_assert_eq(server_stat(&s, "requests"), NTHREADS * NCALLS);
+    coil__rpc_client_close(c);
+    server_stop(&s);
+}
+
+CTEST(rpc_client, calls_a_coil_exporter) {
+    int port;
+    coil_context *ctx = load_end_to_end(&port);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", port);
+    coil__rpc_client *c = open_client(url, 10, 0);
+    coil_error *err = NULL;
+    json_t *params = json_pack("{s:i, s:i}", "a", 40, "b", 2), *result = NULL;
+    cr_assert_eq(coil__rpc_client_call(c, "add", params, &result, &err), 0, "%s",
+                 dump_errors(err));
+    cr_assert_eq(json_integer_value(result), 142);
+    json_decref(result);
+    json_decref(params);
+
+    params = json_pack("[i]", COIL_EVALUE);
+    int rc = coil__rpc_client_call(c, "fail", params, NULL, &err);
+    json_decref(params);
+    cr_assert_not_null(err);
+    json_t *want = json_pack("{s:s}", "coil", "COIL_EVALUE");
+    cr_assert(json_equal(err->data, want));
+    json_decref(want);
+    expect_error(rc, err, COIL_EVALUE, NULL, NULL);
+
+    err = NULL;
+    rc = coil__rpc_client_call(c, "nosuch", NULL, NULL, &err);
+    expect_error(rc, err, COIL_ENOMETHOD, NULL, "interface 'calc' has no method 'nosuch'");
+    err = NULL;
+    params = json_pack("[s]", "x");
+    rc = coil__rpc_client_call(c, "add", params, NULL, &err);
+    json_decref(params);
+    expect_error(rc, err, COIL_EPARAMS, NULL, NULL);
+    coil__rpc_client_close(c);
+    coil_close(ctx);
+}
+
+/* libcurl POSTs a call to `url` with a header of `pad` bytes; the status. */
+static long post_with_header(const char *url, size_t pad) {
+    char *header = malloc(pad + 16);
+    int n = snprintf(header, pad + 16, "X-Pad: ");
+    memset(header + n, 'a', pad);
+    header[n + pad] = '\0';
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    h = curl_slist_append(h, header);
+    char body[512] = "";
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+                     "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    free(header);
+    cr_assert_eq(rc, CURLE_OK, "%s", curl_easy_strerror(rc));
+    if (status == 200)
+        cr_assert_str_eq(body, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
+    return status;
+}
+
+CTEST(proxy, an_exporter_takes_request_headers_up_to_about_15_kib) {
+    int port;
+    coil_context *ctx = load_end_to_end(&port);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/calc", port);
+    cr_assert_eq(post_with_header(url, 14 << 10), 200);
+    cr_assert_eq(post_with_header(url, 20 << 10), 431);
     coil_close(ctx);
 }
