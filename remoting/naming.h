@@ -94,4 +94,11 @@ int coil__naming_open_etcd(const char *endpoint, const char *prefix, long timeou
  * backend; its lease answers (whole seconds) become the ttl. */
 int coil__naming_open_object(void *obj, coil__naming **out, coil_error **err);
 
+/* The backend over a name server's URL (a coil.http-exporter of a
+ * coil.naming-server: http://127.0.0.1:7700/naming): every operation is
+ * one JSON-RPC call, bounded by `timeout_s` (> 0), with the proxy's error
+ * codes. Nothing is contacted until the first call. */
+int coil__naming_open_server(const char *url, double timeout_s, coil__naming **out,
+                             coil_error **err);
+
 #endif
