@@ -52,6 +52,7 @@
 #include <time.h>
 
 #include "coil/coil.h"
+#include "remoting/curl_util.h"
 #include "remoting/http_proxy.h"
 
 /* Idle connections a proxy keeps at most (more are closed when released). */
@@ -87,14 +88,6 @@ static int fail(coil_error **err, int code, json_t *data, const char *fmt, ...)
 }
 
 /* ---- libcurl setup ------------------------------------------------------ */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
-{
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* A growable byte buffer: a request or a reply body. Kept by its
  * connection from call to call, so that a call allocates nothing once the
@@ -310,22 +303,9 @@ static void pause_for(double s)
         ;
 }
 
-/* The error text of a failed transfer: curl's detailed message (or its
- * generic one), and the system's reason when there is one ("Couldn't
- * connect to server (Connection refused)"). Kept in the handle. */
 static const char *curl_text(rpc_conn *c, CURLcode rc)
 {
-    if (!c->errbuf[0])
-        snprintf(c->errbuf, sizeof c->errbuf, "%s", curl_easy_strerror(rc));
-    long os = 0;
-    char reason[128];
-    if (curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os) == CURLE_OK && os > 0 &&
-        os <= INT_MAX && strerror_r((int)os, reason, sizeof reason) == 0 &&
-        !strstr(c->errbuf, reason)) {
-        size_t n = strlen(c->errbuf);
-        snprintf(c->errbuf + n, sizeof c->errbuf - n, " (%s)", reason);
-    }
-    return c->errbuf;
+    return coil__curl_error_text(c->curl, rc, c->errbuf, sizeof c->errbuf);
 }
 
 /* POSTs the connection's request body; the reply body is then in
@@ -559,7 +539,7 @@ static int client_init(coil__rpc_client *p, const char *url, double connect_time
     *p = (coil__rpc_client){ 0 };
     if (!(timeout > 0) || !(connect_timeout > 0))
         return fail(err, COIL_EVALUE, NULL, "timeouts must be more than 0 seconds");
-    pthread_once(&curl_once, curl_init_once);
+    CURLcode curl_init_result = coil__curl_init();
     if (curl_init_result != CURLE_OK)
         return fail(err, COIL_EINIT, NULL, "cannot initialize libcurl: %s",
                     curl_easy_strerror(curl_init_result));

@@ -67,6 +67,7 @@
 #include <string.h>
 
 #include "container/value_util.h"
+#include "remoting/curl_util.h"
 #include "remoting/naming.h"
 #include "util/util.h"
 
@@ -106,14 +107,6 @@ typedef struct etcd_naming {
 } etcd_naming;
 
 /* ---- libcurl ------------------------------------------------------------ */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
-{
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 typedef struct reply_buf {
     coil__buf b;
@@ -193,21 +186,9 @@ static void pool_give(etcd_naming *n, etcd_conn *c)
         conn_free(c);
 }
 
-/* curl's detailed message for a failed transfer, with the system's reason
- * when there is one. Kept in the handle. */
 static const char *curl_text(etcd_conn *c, CURLcode rc)
 {
-    if (!c->errbuf[0])
-        snprintf(c->errbuf, sizeof c->errbuf, "%s", curl_easy_strerror(rc));
-    long os = 0;
-    char reason[128];
-    if (curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os) == CURLE_OK && os > 0 &&
-        os <= INT_MAX && strerror_r((int)os, reason, sizeof reason) == 0 &&
-        !strstr(c->errbuf, reason)) {
-        size_t len = strlen(c->errbuf);
-        snprintf(c->errbuf + len, sizeof c->errbuf - len, " (%s)", reason);
-    }
-    return c->errbuf;
+    return coil__curl_error_text(c->curl, rc, c->errbuf, sizeof c->errbuf);
 }
 
 /* ---- One request -------------------------------------------------------- */
@@ -921,7 +902,7 @@ int coil__naming_open_etcd(const char *endpoint, const char *prefix, long timeou
     if (timeout_ms <= 0)
         return coil__fail(err, COIL_EVALUE, "etcd timeout %ld ms is not positive", timeout_ms);
 
-    pthread_once(&curl_once, curl_init_once);
+    CURLcode curl_init_result = coil__curl_init();
     if (curl_init_result != CURLE_OK)
         return coil__fail(err, COIL_EINIT, "cannot initialize libcurl: %s",
                           curl_easy_strerror(curl_init_result));
