@@ -100,6 +100,23 @@ static void *keeper_main(void *arg)
     return NULL;
 }
 
+/* The keeper's mutex and its condition on CLOCK_MONOTONIC (the clock its
+ * waits are timed by); false, with neither left, when they cannot be made. */
+static bool sync_init(coil__naming_keeper *k)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return false;
+    bool ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+              pthread_cond_init(&k->wake, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (ok && pthread_mutex_init(&k->lock, NULL) != 0) {
+        pthread_cond_destroy(&k->wake);
+        ok = false;
+    }
+    return ok;
+}
+
 static void keeper_free(coil__naming_keeper *k)
 {
     pthread_cond_destroy(&k->wake);
@@ -123,27 +140,11 @@ int coil__naming_keeper_start(coil__naming *n, const char *name, const char *url
     k->name = strdup(name);
     k->url = strdup(url);
     k->metadata = metadata ? json_deep_copy(metadata) : json_object();
-    pthread_condattr_t ca;
-    bool sync_ok = pthread_mutex_init(&k->lock, NULL) == 0;
-    if (sync_ok && pthread_condattr_init(&ca) == 0) {
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        sync_ok = pthread_cond_init(&k->wake, &ca) == 0;
-        pthread_condattr_destroy(&ca);
-        if (!sync_ok)
-            pthread_mutex_destroy(&k->lock);
-    } else if (sync_ok) {
-        pthread_mutex_destroy(&k->lock);
-        sync_ok = false;
-    }
-    if (!sync_ok) {
+    if (!k->name || !k->url || !k->metadata || !sync_init(k)) {
         json_decref(k->metadata);
         free(k->name);
         free(k->url);
         free(k);
-        goto oom;
-    }
-    if (!k->name || !k->url || !k->metadata) {
-        keeper_free(k);
         goto oom;
     }
     unsigned granted = ttl;

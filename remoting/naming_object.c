@@ -48,39 +48,30 @@ static int on_unregister(coil__naming *n, const char *name, const char *url, coi
     return naming_unregister(target(n), name, url, &was, err);
 }
 
-/* Moves a generated list into the backend's entries. */
+/* Moves a generated list into the backend's entries (the list is freed). */
 static int take_list(naming_list_endpoint *l, coil__naming_entries *out, coil_error **err)
 {
     out->count = 0;
     out->items = calloc(l->count ? l->count : 1, sizeof *out->items);
+    for (size_t i = 0; out->items && i < l->count; i++) {
+        naming_endpoint *e = &l->items[i];
+        if (!json_is_object(e->metadata)) {
+            json_decref(e->metadata);
+            if (!(e->metadata = json_object())) {
+                coil__naming_entries_free(out);
+                break;
+            }
+        }
+        out->items[out->count++] = (coil__naming_entry){ e->name, e->url, e->metadata,
+                                                         e->expires_in };
+        *e = (naming_endpoint){ 0 };
+    }
+    naming_list_endpoint_free(l);
     if (!out->items) {
-        naming_list_endpoint_free(l);
         if (err && !*err)
             *err = coil_error_new(COIL_ENOMEM, "out of memory");
         return COIL_ENOMEM;
     }
-    for (size_t i = 0; i < l->count; i++) {
-        naming_endpoint *e = &l->items[i];
-        coil__naming_entry *o = &out->items[out->count++];
-        o->name = e->name;
-        o->url = e->url;
-        o->metadata = e->metadata && json_is_object(e->metadata) ? e->metadata : NULL;
-        if (!o->metadata) {
-            json_decref(e->metadata);
-            o->metadata = json_object();
-        }
-        o->expires_in = e->expires_in;
-        e->name = e->url = NULL;
-        e->metadata = NULL;
-    }
-    naming_list_endpoint_free(l);
-    for (size_t i = 0; i < out->count; i++)
-        if (!out->items[i].metadata) {
-            coil__naming_entries_free(out);
-            if (err && !*err)
-                *err = coil_error_new(COIL_ENOMEM, "out of memory");
-            return COIL_ENOMEM;
-        }
     return COIL_OK;
 }
 
