@@ -3,6 +3,7 @@
  * alone takes SIGINT/SIGTERM, with sigwait: no handler, no races. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,14 +12,18 @@
 #include "coil/remoting.h"
 
 /* The host logs; the library never prints. */
-static void say(const char *prog, const char *fmt, const char *arg)
+__attribute__((format(printf, 2, 3)))
+static void say(const char *prog, const char *fmt, ...)
 {
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
     fprintf(stderr, "%s %s: ", stamp, prog);
-    fprintf(stderr, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputc('\n', stderr);
 }
 
@@ -56,6 +61,8 @@ int coil__cli_run(const char *prog, const char *path, coil_options *opts)
         if (!coil_class_of(coil_http_exporter_service(obj), &served) || !served)
             served = defs[i].name;
         printf("%s at %s\n", served, coil_http_exporter_url(obj));
+        if (coil_http_exporter_name(obj))
+            say(prog, "%s registered as '%s'", served, coil_http_exporter_name(obj));
         endpoints++;
     }
     fflush(stdout);

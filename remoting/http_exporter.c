@@ -12,6 +12,8 @@
 #include "remoting/http_exporter.h"
 #include "remoting/http_server.h"
 #include "remoting/jsonrpc.h"
+#include "remoting/naming.h"
+#include "remoting/naming_client.h"
 
 /* ---- One mutex per non-thread-safe service object ------------------------ */
 /* Shared by every exporter of the object, so that two exporters (two
@@ -149,8 +151,15 @@ typedef struct exporter {
     int64_t max_connections;
     int64_t timeout;
     int64_t threads;
+    char *name;                 /* registered under it; NULL: not registered */
+    coil_ref_or_value naming;
+    json_t *metadata;
+    char *advertise;
+    int64_t lease;
     /* state */
     coil__http_endpoint *endpoint;
+    coil__naming *backend;      /* with `name` */
+    coil__naming_keeper *keeper;/* with `name`, until unregistered (naming_lock) */
     struct exporter *next_live;
 } exporter;
 
@@ -184,6 +193,87 @@ static bool is_live(const void *object)
         if (x == object)
             return true;
     return false;
+}
+
+/* ---- Registration ------------------------------------------------------------ */
+/* An exporter with `name` registers its URL with its naming backend when
+ * it starts, and a keeper renews the lease. It unregisters at the first of
+ * coil_http_exporters_quiesce (a host shutting down: clients stop choosing
+ * it while its calls in progress finish) and its destroy. naming_lock
+ * makes that "first": whoever takes the keeper stops it, and a destroy
+ * waits for a quiesce still unregistering (its backend stays open until
+ * then). */
+static pthread_mutex_t naming_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Seconds every naming request may take (the URL and etcd backends). */
+#define NAMING_TIMEOUT 5.0
+
+/* Whether a listen address is every address of the machine, which no
+ * client can connect to. */
+static bool wildcard_listen(const char *listen)
+{
+    return strncmp(listen, "0.0.0.0:", 8) == 0 || strncmp(listen, "[::]:", 5) == 0 ||
+           strncmp(listen, "[0:0:0:0:0:0:0:0]:", 18) == 0;
+}
+
+/* Checks the registration settings and opens the naming backend (which
+ * contacts nothing yet), before anything listens. */
+static int naming_open(exporter *x, coil_error **err)
+{
+    const bool has_naming = x->naming.ref || x->naming.value;
+    if (!x->name) {
+        if (has_naming || x->advertise || x->metadata) {
+            *err = coil_error_new(COIL_EVALUE, "%s is set but name is not: give the name to "
+                                               "register the endpoint under",
+                                  has_naming ? "naming" : x->advertise ? "advertise" : "metadata");
+            return COIL_EVALUE;
+        }
+        return COIL_OK;
+    }
+    if (!has_naming) {
+        *err = coil_error_new(COIL_EVALUE, "name '%s' needs naming: the name server's URL, "
+                                           "{etcd: URL, prefix: P} or {ref: OBJECT}",
+                              x->name);
+        return COIL_EVALUE;
+    }
+    if (!x->advertise && wildcard_listen(x->listen)) {
+        *err = coil_error_new(COIL_EVALUE,
+                              "listen '%s' is every address of the machine, which no client "
+                              "can connect to: give advertise, the URL clients should use",
+                              x->listen);
+        return COIL_EVALUE;
+    }
+    if (x->advertise && strncmp(x->advertise, "http://", 7) != 0 &&
+        strncmp(x->advertise, "https://", 8) != 0) {
+        *err = coil_error_new(COIL_EVALUE, "advertise '%s' is not an http:// or https:// URL",
+                              x->advertise);
+        return COIL_EVALUE;
+    }
+    return coil__naming_open_property(&x->naming, NAMING_TIMEOUT, &x->backend, err);
+}
+
+static void naming_close(exporter *x)
+{
+    if (x->backend)
+        x->backend->ops->close(x->backend);
+    x->backend = NULL;
+}
+
+/* Registers the endpoint (when it has a name) and starts its keeper. */
+static int naming_start(exporter *x, coil_error **err)
+{
+    if (!x->name)
+        return COIL_OK;
+    const char *url = x->advertise ? x->advertise : coil__http_url(x->endpoint);
+    coil_error *e = NULL;
+    int rc = coil__naming_keeper_start(x->backend, x->name, url, x->metadata, (unsigned)x->lease,
+                                   &x->keeper, &e);
+    if (rc) {
+        *err = coil_error_new((coil_code)rc, "cannot register %s as '%s': %s", url, x->name,
+                              e ? e->message : coil_strerror(rc));
+        coil_error_free(e);
+    }
+    return rc;
 }
 
 /* The interface named `name` in the class's table. */
@@ -256,9 +346,17 @@ static int exporter_init(void *self, coil_error **err)
         .arg = b,
         .release = binding_free,
     };
-    int rc = coil__http_open(&c, &x->endpoint, err);
+    int rc = naming_open(x, err);
+    if (!rc && (rc = coil__http_open(&c, &x->endpoint, err)) != COIL_OK)
+        naming_close(x);
     if (rc) {
         binding_free(b);
+        return rc;
+    }
+    if ((rc = naming_start(x, err)) != COIL_OK) {
+        coil__http_close(x->endpoint, 0);
+        x->endpoint = NULL;
+        naming_close(x);
         return rc;
     }
     live_add(x);
@@ -268,7 +366,12 @@ static int exporter_init(void *self, coil_error **err)
 static void exporter_destroy(void *self)
 {
     exporter *x = self;
+    pthread_mutex_lock(&naming_lock);
     live_remove(x);
+    coil__naming_keeper_stop(x->keeper, true);
+    x->keeper = NULL;
+    pthread_mutex_unlock(&naming_lock);
+    naming_close(x);
     /* Calls in progress get `timeout` seconds to finish (no bound with
      * timeout 0, as for connections). */
     coil__http_close(x->endpoint, x->timeout ? (unsigned)x->timeout : UINT_MAX / 2);
@@ -298,6 +401,18 @@ static const coil_property exporter_properties[] = {
     { .name = "threads", .type = COIL_T_INT, .offset = offsetof(exporter, threads),
       .check = COIL_RANGE(0, 1024), .default_value = "0",
       .doc = "server threads; 0: one per core" },
+    { .name = "name", .type = COIL_T_STRING, .offset = offsetof(exporter, name),
+      .doc = "the service name to register the endpoint under (with naming)" },
+    { .name = "naming", .type = COIL_T_REF_OR_VALUE, .offset = offsetof(exporter, naming),
+      .doc = "where to register: a name server's URL, {etcd: URL, prefix: P} or {ref: "
+             "OBJECT} implementing interface naming" },
+    { .name = "metadata", .type = COIL_T_MAP, .offset = offsetof(exporter, metadata),
+      .doc = "registered with the endpoint, for clients and tools" },
+    { .name = "advertise", .type = COIL_T_STRING, .offset = offsetof(exporter, advertise),
+      .doc = "the URL to register; default: the endpoint's own URL" },
+    { .name = "lease", .type = COIL_T_INT, .offset = offsetof(exporter, lease),
+      .check = COIL_RANGE(0, 86400), .default_value = "0",
+      .doc = "seconds of lease asked for; 0: the naming backend's default" },
     COIL_PROPERTIES_END
 };
 
@@ -353,7 +468,34 @@ void *coil_http_exporter_service(const void *exporter_)
     return service;
 }
 
+const char *coil_http_exporter_name(const void *exporter_)
+{
+    if (!exporter_)
+        return NULL;
+    pthread_mutex_lock(&live_lock);
+    const char *name = is_live(exporter_) ? ((const exporter *)exporter_)->name : NULL;
+    pthread_mutex_unlock(&live_lock);
+    return name;
+}
+
 void coil_http_exporters_quiesce(void)
 {
+    /* Unregistered first, so that clients stop choosing these endpoints
+     * while the servers still answer the calls already on their way. */
+    pthread_mutex_lock(&naming_lock);
+    for (;;) {
+        coil__naming_keeper *k = NULL;
+        pthread_mutex_lock(&live_lock);
+        for (exporter *x = live; x && !k; x = x->next_live)
+            if (x->keeper) {
+                k = x->keeper;
+                x->keeper = NULL;
+            }
+        pthread_mutex_unlock(&live_lock);
+        if (!k)
+            break;
+        coil__naming_keeper_stop(k, true);
+    }
+    pthread_mutex_unlock(&naming_lock);
     coil__http_quiesce_all();
 }

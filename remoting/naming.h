@@ -101,4 +101,22 @@ int coil__naming_open_object(void *obj, coil__naming **out, coil_error **err);
 int coil__naming_open_server(const char *url, double timeout_s, coil__naming **out,
                              coil_error **err);
 
+/* The backend a context's `naming:` property names (a COIL_T_REF_OR_VALUE,
+ * shared by coil.http-exporter and coil.http-proxy):
+ *
+ *   naming: http://127.0.0.1:7700/naming         a name server's URL
+ *   naming: {etcd: http://127.0.0.1:2379, prefix: /coil/}
+ *   naming: {ref: names}                         an object implementing
+ *                                                `naming` (a proxy of a name
+ *                                                server, or one in-process)
+ *
+ * `timeout_s` (> 0) bounds each request of the URL and etcd forms. Returns
+ * 0 with *out the caller's (closed with (*out)->ops->close), or COIL_EVALUE
+ * with a message that says which forms are accepted (an unknown key in the
+ * etcd map, a value of another type, a bad URL or prefix), COIL_EINTERFACE
+ * (the ref does not implement `naming`) or COIL_ENOMEM. */
+struct coil_ref_or_value;
+int coil__naming_open_property(const struct coil_ref_or_value *v, double timeout_s,
+                               coil__naming **out, coil_error **err);
+
 #endif

@@ -17,7 +17,16 @@
  * core). Exporters on one listen address share one server (and must agree
  * on max-connections, timeout and threads); each has its own path.
  * Calls into an object whose class lacks COIL_CLASS_THREAD_SAFE are made
- * one at a time. The exporter listens from its init until its destroy,
+ * one at a time.
+ *
+ * With `name` and `naming` the exporter registers its URL (or `advertise`)
+ * under that service name, with `metadata`, when it starts; the lease is
+ * renewed from a thread of its own until it unregisters at shutdown:
+ *
+ *         name: birthday
+ *         naming: http://127.0.0.1:7700/naming      # or {etcd: URL, prefix: /coil/},
+ *                                                   # or {ref: names}
+ * The exporter listens from its init until its destroy,
  * which waits (up to `timeout` seconds) for the calls in progress.
  *
  * The functions below let a host program (`coil run`) find and report the
@@ -47,9 +56,16 @@ COIL_API const char *coil_http_exporter_url(const void *exporter);
  * is not a live exporter. coil_class_of() tells its class and name. */
 COIL_API void *coil_http_exporter_service(const void *exporter);
 
-/* Stops every exporter's server from accepting new connections; those
- * already open are still served until their exporters are destroyed. For
- * a process about to shut down (drain, then coil_close). */
+/* The service name the exporter registered its endpoint under (its `name`
+ * property), or NULL when it has none or `exporter` is not a live
+ * exporter. Owned by the exporter. */
+COIL_API const char *coil_http_exporter_name(const void *exporter);
+
+/* Unregisters every exporter registered under a name (clients stop
+ * choosing it), then stops every exporter's server from accepting new
+ * connections; those already open are still served until their exporters
+ * are destroyed. For a process about to shut down (drain, then
+ * coil_close). */
 COIL_API void coil_http_exporters_quiesce(void);
 
 #ifdef __cplusplus
