@@ -95,6 +95,7 @@ typedef struct options {
     int cpu;            /* -1, or the CPU every process is pinned to */
     const char *python;
     const char *coil_tool, *module, *pyro_script, *jsonrpccpp;
+    const char *threading; /* NULL, or the exporter's `threading` */
 } options;
 
 typedef struct system_ {
@@ -286,8 +287,10 @@ static bool start_coil_server(const options *o, system_ *s)
             "      service: {ref: birthday_service}\n"
             "      interface: birthday\n"
             "      listen: 127.0.0.1:0\n"
-            "      path: /birthday\n",
-            o->module);
+            "      path: /birthday\n"
+            "%s%s%s",
+            o->module, o->threading ? "      threading: " : "",
+            o->threading ? o->threading : "", o->threading ? "\n" : "");
     fclose(f);
     char *argv[] = { (char *)o->coil_tool, "run", ctxfile, NULL };
     if (bench_spawn(&s->server, "coil run", argv, log, msg, sizeof msg) != 0 ||
@@ -488,7 +491,7 @@ static void usage(FILE *out, const char *argv0)
 {
     fprintf(out,
             "usage: %s [--calls N] [--warmup N] [--reps N] [--python PATH] [--no-netns]\n"
-            "          [--verbose]\n"
+            "          [--threading M] [--verbose]\n"
             "  --calls N      timed sequential calls per run (default 20000)\n"
             "  --warmup N     untimed calls before them, on the same client (default 2000)\n"
             "  --reps N       timed rounds (default 5; medians reported), after 1 untimed\n"
@@ -497,6 +500,8 @@ static void usage(FILE *out, const char *argv0)
             "  --cpu N        pin every process (servers, clients, this one) to CPU N\n"
             "  --only NAME    measure only coil, pyro4, jsonrpccpp or raw (the curl and raw\n"
             "                 rows), e.g. for a profiler\n"
+            "  --threading M  the exporter's threading: pool or per-connection (default:\n"
+            "                 the exporter's default)\n"
             "  --no-netns     stay in this network namespace (see below)\n"
             "  --verbose      print every run\n"
             "As root, everything runs in a new network namespace with only a loopback\n"
@@ -561,6 +566,8 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--cpu") == 0 && i + 1 < argc && parse_long(argv[++i], 0, &v) &&
                    v < CPU_SETSIZE) {
             o.cpu = (int)v;
+        } else if (strcmp(a, "--threading") == 0 && i + 1 < argc) {
+            o.threading = argv[++i];
         } else if (strcmp(a, "--no-netns") == 0) {
             o.netns = false;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
@@ -686,6 +693,8 @@ int main(int argc, char **argv)
             printf("%-11s not measured: %s\n", sys_name[k], sys[k].why);
     }
     printf("service: happy_birthday(\"Greg\") -> the four lines of the song\n");
+    printf("coil exporter: threading %s\n",
+           o.threading ? o.threading : "(the exporter's default)");
     printf("per run: a fresh client, %ld untimed calls, then %ld timed calls; "
            "1 untimed round, then %d timed rounds; medians\n\n",
            o.warmup, o.calls, o.reps);

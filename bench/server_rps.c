@@ -82,6 +82,7 @@ typedef struct options {
     int duration, warmup_duration, reps, threads, connections;
     bool verbose;
     const char *wrk, *coil_tool, *module, *post_lua;
+    const char *threading; /* NULL, or the exporters' `threading` */
 } options;
 
 static char tmpdir[4096];
@@ -108,8 +109,10 @@ static bool start_coil(const options *o, server *s, const char *cls, const char 
             "      service: {ref: birthday_service}\n"
             "      interface: birthday\n"
             "      listen: 127.0.0.1:0\n"
-            "      path: /birthday\n",
-            o->module, cls);
+            "      path: /birthday\n"
+            "%s%s%s",
+            o->module, cls, o->threading ? "      threading: " : "",
+            o->threading ? o->threading : "", o->threading ? "\n" : "");
     fclose(f);
     char *argv[] = { (char *)o->coil_tool, "run", ctxfile, NULL };
     if (bench_spawn(&s->proc, tag, argv, log, msg, sizeof msg) != 0 ||
@@ -312,7 +315,7 @@ static void usage(FILE *out, const char *argv0)
 {
     fprintf(out,
             "usage: %s [--duration S] [--reps N] [--connections N] [--threads N] [--quick]\n"
-            "          [--wrk PATH] [--verbose]\n"
+            "          [--wrk PATH] [--threading M] [--verbose]\n"
             "  --duration S     seconds of each timed wrk run (default 10)\n"
             "  --reps N         timed rounds (default 3; medians reported), after 1 short\n"
             "                   untimed one\n"
@@ -320,6 +323,8 @@ static void usage(FILE *out, const char *argv0)
             "  --threads N      wrk's threads (default 2)\n"
             "  --quick          smoke run: --duration 2 --reps 1\n"
             "  --wrk PATH       the wrk to run (default: wrk in PATH)\n"
+            "  --threading M    the exporters' threading: pool or per-connection (default:\n"
+            "                   the exporter's default)\n"
             "  --verbose        print wrk's output of every run\n",
             argv0);
 }
@@ -386,6 +391,8 @@ int main(int argc, char **argv)
             o.duration = 2;
             o.warmup_duration = 1;
             o.reps = 1;
+        } else if (strcmp(a, "--threading") == 0 && i + 1 < argc) {
+            o.threading = argv[++i];
         } else if (strcmp(a, "--wrk") == 0 && i + 1 < argc) {
             o.wrk = argv[++i];
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
@@ -476,6 +483,8 @@ int main(int argc, char **argv)
            BENCH_COIL_VERSION, srv[S_COIL].url);
     printf("  coil-ts  coil run: birthday_service_ts, the same code declared thread-safe  at %s\n",
            srv[S_COIL_TS].url);
+    printf("coil and coil-ts: threading %s\n",
+           o.threading ? o.threading : "(the exporter's default)");
     printf("1 untimed round of %d s runs, then %d timed rounds of %d s runs; medians\n\n",
            o.warmup_duration, o.reps, o.duration);
 

@@ -151,6 +151,7 @@ typedef struct exporter {
     int64_t max_connections;
     int64_t timeout;
     int64_t threads;
+    char *threading;
     char *name;                 /* registered under it; NULL: not registered */
     coil_ref_or_value naming;
     json_t *metadata;
@@ -342,6 +343,7 @@ static int exporter_init(void *self, coil_error **err)
         .max_connections = (unsigned)x->max_connections,
         .timeout = (unsigned)x->timeout,
         .threads = (unsigned)x->threads,
+        .per_connection = strcmp(x->threading, "per-connection") == 0,
         .handler = binding_handle,
         .arg = b,
         .release = binding_free,
@@ -413,6 +415,11 @@ static const coil_property exporter_properties[] = {
     { .name = "lease", .type = COIL_T_INT, .offset = offsetof(exporter, lease),
       .check = COIL_RANGE(0, 86400), .default_value = "0",
       .doc = "seconds of lease asked for; 0: the naming backend's default" },
+    { .name = "threading", .type = COIL_T_STRING, .offset = offsetof(exporter, threading),
+      .check = COIL_ONE_OF("pool", "per-connection"), .default_value = "pool",
+      .doc = "pool: `threads` threads share the connections, and a call that waits holds up "
+             "its thread's other connections; per-connection: a thread per connection, and a "
+             "call that waits holds up only its own" },
     COIL_PROPERTIES_END
 };
 

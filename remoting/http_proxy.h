@@ -1,6 +1,8 @@
-/* The client side of remoting: class `coil.http-proxy` (libcurl), and the
- * JSON-level JSON-RPC 2.0 client it makes its calls with, for library code
- * that calls a JSON-RPC service without a generated interface (a
+/* The client side of remoting: class `coil.http-proxy` (libcurl; one
+ * `url`, a list `urls`, or the endpoints registered under `name` in
+ * `naming`, balanced and failed over: http_proxy.c's header comment), and
+ * the JSON-level JSON-RPC 2.0 client it makes its calls with, for library
+ * code that calls a JSON-RPC service without a generated interface (a
  * name-server client). */
 #ifndef COIL_REMOTING_HTTP_PROXY_H
 #define COIL_REMOTING_HTTP_PROXY_H
@@ -10,7 +12,8 @@
 #include "coil/class.h"
 #include "coil/error.h"
 
-/* The module holding class `coil.http-proxy`; remoting/builtins.c lists it. */
+/* The module holding class `coil.http-proxy`; remoting/builtins.c lists it.
+ * Not there when COIL_HTTP_PROXY_CLIENT_ONLY is defined (http_proxy.c). */
 extern const coil_module coil__http_proxy_module;
 
 /* ---- The JSON-RPC client ------------------------------------------------- */

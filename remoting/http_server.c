@@ -56,6 +56,7 @@ struct daemon_ {
     unsigned port;              /* the port it listens on */
     struct MHD_Daemon *mhd;
     unsigned threads, max_connections, timeout; /* as configured */
+    bool per_connection;        /* as configured */
     coil__http_endpoint *endpoints;
     unsigned calls;             /* calls in progress, all endpoints */
     bool quiesced;
@@ -435,11 +436,31 @@ static int start_daemon(const address *a, const coil__http_config *c, daemon_ **
     d->threads = c->threads;
     d->max_connections = c->max_connections;
     d->timeout = c->timeout;
+    d->per_connection = c->per_connection;
     d->quiesced_fd = MHD_INVALID_SOCKET;
 
-    unsigned threads = c->threads ? c->threads : cores();
-    if (c->max_connections && threads > c->max_connections)
-        threads = c->max_connections; /* each thread takes a share of the limit */
+    /* Pool mode: `threads` epoll threads share the connections, and a call
+     * runs on the thread that read it. Per-connection mode: a listening
+     * thread hands each connection to a thread of its own, which reads its
+     * requests, makes its calls and writes the replies, so that a call
+     * that waits holds up nobody else's; libmicrohttpd allows no pool
+     * with it, and only poll() or select(): poll, since select cannot
+     * watch a socket numbered FD_SETSIZE or above. With poll, a connection
+     * over max_connections is accepted and closed at once, where the pool
+     * leaves it waiting to be accepted. Both modes need MHD_USE_ITC for
+     * MHD_quiesce_daemon. */
+    unsigned threads = 1;
+    unsigned flags = MHD_USE_ITC;
+    if (c->per_connection) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+    } else {
+        flags |= MHD_USE_EPOLL_INTERNAL_THREAD;
+        threads = c->threads ? c->threads : cores();
+        if (c->max_connections && threads > c->max_connections)
+            threads = c->max_connections; /* each thread takes a share of the limit */
+    }
+    if (a->family == AF_INET6)
+        flags |= MHD_USE_IPv6;
     struct MHD_OptionItem opts[8];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, (void *)&d->addr.sa };
@@ -460,9 +481,6 @@ static int start_daemon(const address *a, const coil__http_config *c, daemon_ **
             (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, c->max_connections, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
-    if (a->family == AF_INET6)
-        flags |= MHD_USE_IPv6;
     d->mhd = MHD_start_daemon(flags, (uint16_t)a->port, NULL, NULL, on_request, d,
                               MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!d->mhd) {
@@ -503,6 +521,12 @@ static void quiesce(daemon_ *d)
 }
 
 /* ---- Endpoints --------------------------------------------------------------- */
+
+/* As the exporter's `threading` property says it. */
+static const char *threading_name(bool per_connection)
+{
+    return per_connection ? "per-connection" : "pool";
+}
 
 int coil__http_open(const coil__http_config *c, coil__http_endpoint **out, coil_error **err)
 {
@@ -545,15 +569,16 @@ int coil__http_open(const coil__http_config *c, coil__http_endpoint **out, coil_
     daemon_ *d = find_daemon(&a);
     if (d) {
         if (d->threads != c->threads || d->max_connections != c->max_connections ||
-            d->timeout != c->timeout) {
+            d->timeout != c->timeout || d->per_connection != c->per_connection) {
             if (err)
                 *err = coil_error_new(
                     COIL_EVALUE,
-                    "%s:%u is already served with threads %u, max-connections %u and timeout "
-                    "%u: every exporter on one listen address must use the same (this one: "
-                    "%u, %u and %u)",
-                    a.host, d->port, d->threads, d->max_connections, d->timeout, c->threads,
-                    c->max_connections, c->timeout);
+                    "%s:%u is already served with threads %u, max-connections %u, timeout %u "
+                    "and threading %s: every exporter on one listen address must use the same "
+                    "(this one: %u, %u, %u and %s)",
+                    a.host, d->port, d->threads, d->max_connections, d->timeout,
+                    threading_name(d->per_connection), c->threads, c->max_connections,
+                    c->timeout, threading_name(c->per_connection));
             rc = COIL_EVALUE;
         } else if (find_endpoint(d, c->path)) {
             if (err)

@@ -12,10 +12,20 @@
  * 15 KiB are 431 (libmicrohttpd's answer: they must fit in the memory each
  * connection has). Everything the handler answers is 200 with
  * `Content-Type: application/json`, an empty body included. HTTP/1.1
- * keep-alive. */
+ * keep-alive.
+ *
+ * Threads: a daemon runs in one of two ways, chosen by its first endpoint.
+ * In pool mode, `threads` epoll threads each serve a share of the
+ * connections, and a call runs on the thread that read it: while it runs
+ * (or waits), that thread's other connections are not served. In
+ * per-connection mode, each connection has a thread of its own (up to
+ * max_connections of them; a connection over that is closed at once): a
+ * call that waits holds up only its own connection, and `threads` is not
+ * used. */
 #ifndef COIL_REMOTING_HTTP_SERVER_H
 #define COIL_REMOTING_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "coil/error.h"
@@ -33,7 +43,8 @@ typedef struct coil__http_config {
     size_t max_body;           /* bytes */
     unsigned max_connections;  /* daemon-wide; 0: libmicrohttpd's default */
     unsigned timeout;          /* seconds of inactivity per connection; 0: none */
-    unsigned threads;          /* daemon-wide; 0: one per core */
+    unsigned threads;          /* daemon-wide, pool mode; 0: one per core */
+    bool per_connection;       /* daemon-wide: a thread per connection instead of a pool */
     coil__http_handler_fn handler;
     void *arg;                 /* passed to handler, then to release */
     void (*release)(void *arg);/* called once no call can reach arg any more; may be NULL */

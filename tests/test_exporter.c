@@ -775,9 +775,9 @@ CTEST(exporter, one_path_twice_is_a_load_error) {
                         "                 listen: '127.0.0.1:0', path: /b, threads: 2}\n",
                         &err));
     cr_assert_eq(err->code, COIL_EVALUE, "%s", dump_errors(err));
-    cr_assert(strstr(err->message, "is already served with threads 1, max-connections 0 and "
-                                   "timeout 30: every exporter on one listen address must use "
-                                   "the same (this one: 2, 0 and 30)"),
+    cr_assert(strstr(err->message, "is already served with threads 1, max-connections 0, "
+                                   "timeout 30 and threading pool: every exporter on one listen "
+                                   "address must use the same (this one: 2, 0, 30 and pool)"),
               "%s", err->message);
     coil_error_free(err);
 }

@@ -757,7 +757,7 @@ CTEST(remote, conversation_and_errors)
 /* The exporter runs the room's calls concurrently (COIL_CLASS_THREAD_SAFE):
  * while one client's messages call waits on the server, another client
  * that connects now joins and says at once. (A client whose connection is
- * already open may not: see remote_blocking below.) */
+ * already open is not delayed either: see remote_blocking below.) */
 CTEST(remote, new_client_not_delayed_by_waiting_call)
 {
     server srv = server_start("2");
@@ -792,9 +792,9 @@ CTEST(remote, new_client_not_delayed_by_waiting_call)
  * delay another client's say — also when that client's connection is
  * already open (as any client's is after its first call). Each round, two
  * clients join (opening a connection each), one waits, the other says.
- * With the exporter as it is, this fails whenever both connections belong
- * to the same libmicrohttpd worker thread: the say is read only after the
- * waiting call returns. CMakeLists.txt registers this suite disabled. */
+ * server.yaml's exporter has `threading: per-connection`; with `pool` this
+ * fails whenever both connections belong to the same libmicrohttpd worker
+ * thread: the say is read only after the waiting call returns. */
 CTEST_X(remote_blocking, open_connection_say_not_delayed, .timeout = 120)
 {
     server srv = server_start("0");
