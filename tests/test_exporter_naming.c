@@ -114,10 +114,11 @@ CTEST(exporter_naming, by_ref_with_advertise_and_quiesce_unregisters) {
 }
 
 CTEST(exporter_naming, lease_is_renewed) {
-    /* A one-second lease outlives three seconds: the keeper renews it. */
+    /* A two-second lease outlives five seconds: the keeper renews it
+     * (every two thirds of a second). */
     coil_context *ctx = LOAD_OK("objects:\n"
                                 "  - {object: names, class: coil.naming-server,\n"
-                                "     properties: {lease: 1}}\n"
+                                "     properties: {lease: 2}}\n"
                                 "  - object: exporter\n"
                                 "    class: coil.http-exporter\n"
                                 "    properties: {service: {ref: names}, interface: naming,\n"
@@ -125,7 +126,7 @@ CTEST(exporter_naming, lease_is_renewed) {
                                 "                 name: names, naming: {ref: names}}\n");
     void *names = GET_OK(ctx, "names", &naming_interface);
     const char *url = coil_http_exporter_url(GET_OK(ctx, "exporter", NULL));
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 10; i++) {
         struct timespec half = { 0, 500000000 };
         nanosleep(&half, NULL); /* time passing is what is tested */
         cr_assert_str_eq(lookup_urls(names, "names"), url, "after %d ms", (i + 1) * 500);
