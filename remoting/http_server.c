@@ -512,11 +512,19 @@ static void unlink_daemon(daemon_ *d)
         }
 }
 
+/* Stops accepting. The listening socket may be closed only after
+ * MHD_stop_daemon (libmicrohttpd's threads may still hold it), but it
+ * stops listening now: shutdown() of a listening TCP socket resets the
+ * connections queued on it and refuses new ones, which a client then
+ * knows never reached the server (a proxy tries another endpoint), where
+ * they would otherwise wait unanswered until the server stops. */
 static void quiesce(daemon_ *d)
 {
     if (!d->quiesced) {
         d->quiesced_fd = MHD_quiesce_daemon(d->mhd);
         d->quiesced = true;
+        if (d->quiesced_fd != MHD_INVALID_SOCKET)
+            shutdown(d->quiesced_fd, SHUT_RDWR);
     }
 }
 

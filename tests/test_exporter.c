@@ -950,6 +950,14 @@ CTEST(exporter, quiesce_keeps_open_connections) {
     reply r = http(h, url, "application/json", call);
     cr_assert_eq(r.connects, 0, "the open connection is still served");
     EXPECT_REPLY(r, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
+    /* New connections are refused at once (not left waiting in the
+     * listen queue until the server stops): a proxy tries another
+     * endpoint, knowing the request never arrived. */
+    CURL *fresh = curl_easy_init();
+    reply refused = http(fresh, url, "application/json", call);
+    cr_assert_eq(refused.rc, CURLE_COULDNT_CONNECT, "a new connection after quiesce: %s",
+                 curl_easy_strerror(refused.rc));
+    curl_easy_cleanup(fresh);
     curl_easy_cleanup(h);
     coil_close(ctx);
 }
