@@ -414,7 +414,8 @@ static const coil_property exporter_properties[] = {
       .doc = "the URL to register; default: the endpoint's own URL" },
     { .name = "lease", .type = COIL_T_INT, .offset = offsetof(exporter, lease),
       .check = COIL_RANGE(0, 86400), .default_value = "0",
-      .doc = "seconds of lease asked for; 0: the naming backend's default" },
+      .doc = "seconds of lease asked for on etcd (0: 10 s); a name server grants its own "
+             "`lease` whatever is asked" },
     { .name = "threading", .type = COIL_T_STRING, .offset = offsetof(exporter, threading),
       .check = COIL_ONE_OF("pool", "per-connection"), .default_value = "pool",
       .doc = "pool: `threads` threads share the connections, and a call that waits holds up "
