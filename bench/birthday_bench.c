@@ -3,13 +3,15 @@
  * the benchmark measures the sample's code and not a copy of it. Two
  * classes:
  *
- *   birthday_service     the sample's class as it is: not declared
- *                        thread-safe, so an exporter makes its calls one
- *                        at a time
- *   birthday_service_ts  the same code and properties, declared
- *                        COIL_CLASS_THREAD_SAFE (happy_birthday only reads
- *                        the properties and allocates its result), so an
- *                        exporter calls it from all its threads at once
+ *   birthday_service         the sample's class as it is: declared
+ *                            COIL_CLASS_THREAD_SAFE (happy_birthday only
+ *                            reads the properties and allocates its
+ *                            result), so an exporter calls it from all its
+ *                            threads at once
+ *   birthday_service_serial  the same code and properties without the
+ *                            flag, so an exporter makes its calls one at a
+ *                            time (what a class gets that does not declare
+ *                            itself thread-safe)
  *
  * The sample's own COIL_MODULE line is turned into a plain class list while
  * its source is included, and this file defines the module with both
@@ -26,14 +28,13 @@
 
 #pragma pop_macro("COIL_MODULE")
 
-static const coil_class birthday_service_ts_class = {
+static const coil_class birthday_service_serial_class = {
     .abi = COIL_ABI_VERSION,
-    .name = "birthday_service_ts",
-    .doc = "Sings Happy Birthday (the sample's service, declared thread-safe).",
+    .name = "birthday_service_serial",
+    .doc = "Sings Happy Birthday (the sample's service, its calls one at a time).",
     .size = sizeof(birthday_service),
     .properties = service_properties,
     .implements = service_implements,
-    .flags = COIL_CLASS_THREAD_SAFE,
 };
 
-COIL_MODULE("bench-birthday", "1.0", &birthday_service_class, &birthday_service_ts_class);
+COIL_MODULE("bench-birthday", "1.0", &birthday_service_class, &birthday_service_serial_class);

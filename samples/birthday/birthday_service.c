@@ -2,8 +2,11 @@
  * `birthday` interface (birthday.yaml). A context file loads it with
  * `modules: [libbirthday.so]`; programs call it through the generated
  * typed functions (birthday.h) and never see its struct. */
+#define _POSIX_C_SOURCE 200809L /* stpcpy */
+
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <coil/coil.h>
 
@@ -19,10 +22,12 @@ typedef struct birthday_service {
 static char *song_line(const char *greeting, const char *name)
 {
     const char *to = name ? "Dear " : "to you";
-    int n = snprintf(NULL, 0, "%s %s%s!", greeting, to, name ? name : "");
-    char *line = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (!name)
+        name = "";
+    /* greeting, ' ', to, name, '!' and the NUL */
+    char *line = malloc(strlen(greeting) + strlen(to) + strlen(name) + 3);
     if (line)
-        snprintf(line, (size_t)n + 1, "%s %s%s!", greeting, to, name ? name : "");
+        strcpy(stpcpy(stpcpy(stpcpy(stpcpy(line, greeting), " "), to), name), "!");
     return line;
 }
 
@@ -92,6 +97,9 @@ static const coil_class birthday_service_class = {
     .size = sizeof(birthday_service),
     .properties = service_properties,
     .implements = service_implements,
+    /* happy_birthday only reads the properties, and wish only prints (stdio
+     * locks its streams), so an exporter may run many calls at once. */
+    .flags = COIL_CLASS_THREAD_SAFE,
 };
 
 COIL_MODULE("birthday", "1.0", &birthday_service_class);
