@@ -434,6 +434,13 @@ static bool parse_size(const char *s, size_t *out)
     return true;
 }
 
+/* DIR/bench-N.yaml into buf; -1 when it does not fit. */
+static int file_path(char *buf, size_t size, const char *dir, size_t n)
+{
+    int w = snprintf(buf, size, "%s/bench-%zu.yaml", dir, n);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -502,7 +509,11 @@ int main(int argc, char **argv)
     int rc = 0;
     if (profile_n) {
         /* One load in this very process, so a profiler sees only it. */
-        snprintf(s[0].path, sizeof s[0].path, "%s/bench-%zu.yaml", dir, profile_n);
+        if (file_path(s[0].path, sizeof s[0].path, dir, profile_n) != 0) {
+            fprintf(stderr, "%s: %s: the directory name is too long\n", argv[0], dir);
+            rc = 1;
+            goto out;
+        }
         struct stat st;
         if ((tmpdir[0] || stat(s[0].path, &st) != 0)
             && bench_generate(s[0].path, profile_n, &s[0].bytes) != 0) {
@@ -524,7 +535,11 @@ int main(int argc, char **argv)
     }
     for (int k = 0; k < 2; k++) {
         s[k].n = sizes[k];
-        snprintf(s[k].path, sizeof s[k].path, "%s/bench-%zu.yaml", dir, sizes[k]);
+        if (file_path(s[k].path, sizeof s[k].path, dir, sizes[k]) != 0) {
+            fprintf(stderr, "%s: %s: the directory name is too long\n", argv[0], dir);
+            rc = 1;
+            goto out;
+        }
         struct stat st;
         if (!tmpdir[0] && stat(s[k].path, &st) == 0) {
             s[k].bytes = (size_t)st.st_size;
