@@ -202,7 +202,7 @@ static size_t on_reply(char *p, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* One easy handle set up as remoting/http_proxy.c sets up its own
+/* One easy handle set up as remoting/rpc_client.c sets up its own
  * (POST, the URL handed over parsed, the same headers with the User-Agent
  * among them, TCP_NODELAY, no proxy, the timeouts), reused for every call,
  * with the request body as fixed bytes and the reply only searched for the

@@ -35,3 +35,21 @@ const char *coil__curl_error_text(CURL *curl, CURLcode rc, char *errbuf, size_t 
     }
     return errbuf;
 }
+
+coil__curl_failure coil__curl_failure_of(CURLcode rc, bool too_big)
+{
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+        return COIL__CURL_NOT_CONNECTED;
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        return COIL__CURL_TIMED_OUT;
+    if (rc == CURLE_WRITE_ERROR && too_big)
+        return COIL__CURL_TOO_BIG;
+    if (rc == CURLE_OUT_OF_MEMORY || rc == CURLE_WRITE_ERROR)
+        return COIL__CURL_NO_MEMORY;
+    if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+        rc == CURLE_PARTIAL_FILE)
+        return COIL__CURL_LOST;
+    if (rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_BAD_CONTENT_ENCODING)
+        return COIL__CURL_MALFORMED;
+    return COIL__CURL_OTHER;
+}

@@ -238,30 +238,40 @@ static int call(etcd_naming *n, const char *path, json_t *req, json_t **reply, c
 
     int rc = COIL_OK;
     long status = 0;
-    if (res == CURLE_OK)
+    if (res == CURLE_OK) {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST) {
-        rc = coil__fail(err, COIL_ECONNECT, "cannot connect to etcd at %s: %s", n->endpoint,
-                        curl_text(c, res));
-    } else if (res == CURLE_OPERATION_TIMEDOUT) {
-        rc = coil__fail(err, COIL_ETIMEOUT, "no reply from etcd at %s (%s) within %ld ms",
-                        n->endpoint, path, n->timeout_ms);
-    } else if (res == CURLE_WRITE_ERROR && out.too_big) {
-        rc = coil__fail(err, COIL_EPROTOCOL,
-                        "malformed reply from etcd at %s (%s): larger than %zu bytes",
-                        n->endpoint, path, ETCD_MAX_REPLY);
-    } else if (res == CURLE_OUT_OF_MEMORY || res == CURLE_WRITE_ERROR) {
-        rc = coil__fail(err, COIL_ENOMEM, "request to etcd at %s: out of memory", n->endpoint);
-    } else if (res == CURLE_GOT_NOTHING || res == CURLE_RECV_ERROR || res == CURLE_SEND_ERROR ||
-               res == CURLE_PARTIAL_FILE) {
-        rc = coil__fail(err, COIL_ECONNECT, "connection to etcd at %s lost: %s", n->endpoint,
-                        curl_text(c, res));
-    } else if (res == CURLE_WEIRD_SERVER_REPLY || res == CURLE_BAD_CONTENT_ENCODING) {
-        rc = coil__fail(err, COIL_EPROTOCOL, "malformed reply from etcd at %s (%s): %s",
-                        n->endpoint, path, curl_text(c, res));
-    } else if (res != CURLE_OK) {
-        rc = coil__fail(err, COIL_ECONNECT, "request to etcd at %s failed: %s", n->endpoint,
-                        curl_text(c, res));
+    } else {
+        switch (coil__curl_failure_of(res, out.too_big)) {
+        case COIL__CURL_NOT_CONNECTED:
+            rc = coil__fail(err, COIL_ECONNECT, "cannot connect to etcd at %s: %s", n->endpoint,
+                            curl_text(c, res));
+            break;
+        case COIL__CURL_TIMED_OUT:
+            rc = coil__fail(err, COIL_ETIMEOUT, "no reply from etcd at %s (%s) within %ld ms",
+                            n->endpoint, path, n->timeout_ms);
+            break;
+        case COIL__CURL_TOO_BIG:
+            rc = coil__fail(err, COIL_EPROTOCOL,
+                            "malformed reply from etcd at %s (%s): larger than %zu bytes",
+                            n->endpoint, path, ETCD_MAX_REPLY);
+            break;
+        case COIL__CURL_NO_MEMORY:
+            rc = coil__fail(err, COIL_ENOMEM, "request to etcd at %s: out of memory",
+                            n->endpoint);
+            break;
+        case COIL__CURL_LOST:
+            rc = coil__fail(err, COIL_ECONNECT, "connection to etcd at %s lost: %s",
+                            n->endpoint, curl_text(c, res));
+            break;
+        case COIL__CURL_MALFORMED:
+            rc = coil__fail(err, COIL_EPROTOCOL, "malformed reply from etcd at %s (%s): %s",
+                            n->endpoint, path, curl_text(c, res));
+            break;
+        default:
+            rc = coil__fail(err, COIL_ECONNECT, "request to etcd at %s failed: %s", n->endpoint,
+                            curl_text(c, res));
+            break;
+        }
     }
     pool_give(n, c);
     if (rc) {

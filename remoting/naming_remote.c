@@ -1,15 +1,15 @@
 /* The naming backend over a name server's URL: every operation is one
  * JSON-RPC call (remoting/naming.yaml's methods) through the client the
- * proxies use (coil__rpc_client), so its failures are reported the same
- * way: COIL_ECONNECT, COIL_ETIMEOUT, ..., and the server's own codes
- * (COIL_ENOTFOUND from renew) as they are. */
+ * proxies use (coil__rpc_client, rpc_client.h), so its failures are
+ * reported the same way: COIL_ECONNECT, COIL_ETIMEOUT, ..., and the
+ * server's own codes (COIL_ENOTFOUND from renew) as they are. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "remoting/http_proxy.h"
 #include "remoting/naming.h"
 #include "remoting/naming_iface.h"
+#include "remoting/rpc_client.h"
 
 typedef struct remote_naming {
     coil__naming base;

@@ -3,15 +3,10 @@
  * serving the calc interface like the implementation in test_invoke.c),
  * errors mapped from the server, every transport failure within the
  * timeout, concurrent calls, keep-alive, retries, the bytes of requests;
- * and the JSON-level client the proxy calls through (coil__rpc_client),
- * against the same server and a Coil exporter. Everything on 127.0.0.1. */
+ * and the JSON-level client the proxy calls through (coil__rpc_client,
+ * remoting/rpc_client.c), against the same server and a Coil exporter.
+ * Everything on 127.0.0.1. */
 #include "support/support.h"
-
-/* The JSON-level client is internal (libcoil does not export coil__
- * functions): this suite compiles its own copy of the proxy's source,
- * without the class (COIL_HTTP_PROXY_CLIENT_ONLY); contexts use libcoil's. */
-#define COIL_HTTP_PROXY_CLIENT_ONLY 1
-#include "remoting/http_proxy.c"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -31,6 +26,10 @@
 #include <unistd.h>
 
 #include "calc.h"
+/* The JSON-level client is internal (libcoil does not export coil__
+ * functions): this suite compiles its own copy of remoting/rpc_client.c
+ * (tests/CMakeLists.txt); contexts use libcoil's. */
+#include "remoting/rpc_client.h"
 #include "support/calc_service.h"
 
 extern char **environ;
@@ -146,7 +145,12 @@ static void *get_proxy(coil_context *ctx) {
     return GET_OK(ctx, "calc", &calc_interface);
 }
 
-/* now_s(): the proxy's own (remoting/http_proxy.c, included above). */
+/* Seconds of CLOCK_MONOTONIC, the clock the proxy's timeouts run on. */
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* A port nobody listens on (bound, then closed). */
 static int closed_port(void) {
