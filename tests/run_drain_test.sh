@@ -8,20 +8,23 @@
 # Usage: run_drain_test.sh COIL TESTBIN CONTEXT
 set -euo pipefail
 coil=$1 testbin=$2 context=$3
+# coil_run_start, coil_run_wait, coil_run_cleanup: tests/support/coil_run.sh.
+# shellcheck source=SCRIPTDIR/support/coil_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/support/coil_run.sh"
 tmp=$(mktemp -d)
-host= caller=
+caller=
 cleanup() {
-    for p in $host $caller; do kill -KILL "$p" 2>/dev/null || true; done
+    coil_run_cleanup
+    for p in $caller; do kill -KILL "$p" 2>/dev/null || true; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-mkfifo "$tmp/out" "$tmp/err" "$tmp/gate"
-"$coil" run "$context" --set TESTBIN="$testbin" >"$tmp/out" 2>"$tmp/err" &
-host=$!
-exec 3<"$tmp/out" 4<"$tmp/err"
-read -r -t 30 line <&3 || fail "no endpoint line"
+mkfifo "$tmp/gate"
+# The host's log is a FIFO too, read line by line on fd $log_fd.
+coil_run_start -l "coil run" -e "$tmp/host" "$coil" "$context" --set TESTBIN="$testbin"
+host=$coil_run_pid line=$coil_run_line log_fd=$coil_run_err_fd
 [[ $line == "gatekeeper at http://127.0.0.1:"*/gate ]] || fail "unexpected endpoint line: $line"
 url=${line#* at }
 echo "host: $line"
@@ -34,7 +37,7 @@ caller=$!
 exec 5>"$tmp/gate"                    # returns when the service has opened it
 
 kill -TERM "$host"
-while read -r -t 30 log <&4; do       # the host's log, up to the stop line
+while read -r -t 30 log <&"$log_fd"; do # the host's log, up to the stop line
     [[ $log == *"SIGTERM: stopping"* ]] && break
 done
 [[ ${log:-} == *"SIGTERM: stopping"* ]] || fail "no stopping line"
@@ -47,7 +50,6 @@ reply=$(cat "$tmp/reply")
 [[ $reply == '{"jsonrpc":"2.0","result":"let it pass","id":1}' ||
    $reply == *'"result":"let it pass"'* ]] || fail "unexpected reply: $reply"
 status=0
-wait "$host" || status=$?
-host=
+coil_run_wait "$host" || status=$?
 [[ $status == 0 ]] || fail "the host exited $status"
 echo "the call completed during shutdown: $reply; the host exited 0"

@@ -6,6 +6,7 @@
  * Nothing sleeps: threads meet on condition variables, and waits that
  * must end (a server's answer) are blocking calls. */
 #include "support/support.h"
+#include "support/http.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -215,103 +216,16 @@ static coil_context *exported(const char *cls, const char *extra) {
     return load_ok(yaml);
 }
 
-static const char *url_of(coil_context *ctx, const char *name) {
-    void *x = coil_get(ctx, name, NULL, NULL);
-    cr_assert(coil_is_http_exporter(x), "'%s' is an exporter", name);
-    const char *url = coil_http_exporter_url(x);
-    cr_assert_not_null(url);
-    return url;
-}
-
-static unsigned port_of(const char *url) {
-    const char *colon = strrchr(url, ':');
-    cr_assert_not_null(colon, "%s", url);
-    unsigned port = (unsigned)atoi(colon + 1);
-    cr_assert_gt(port, 0, "%s", url);
-    return port;
-}
-
 /* ---- libcurl --------------------------------------------------------------------------- */
 
-typedef struct reply {
-    long status;
-    char *body;
-    size_t len;
-    char content_type[128];
-    char allow[64];
-    long connects;   /* new connections this request made */
-    CURLcode rc;
-} reply;
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg) {
-    reply *r = arg;
-    char *p = realloc(r->body, r->len + size * n + 1);
-    cr_assert_not_null(p);
-    memcpy(p + r->len, data, size * n);
-    r->len += size * n;
-    p[r->len] = '\0';
-    r->body = p;
-    return size * n;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *arg) {
-    reply *r = arg;
-    size_t len = size * n;
-    if (len > 6 && strncasecmp(data, "Allow:", 6) == 0)
-        snprintf(r->allow, sizeof r->allow, "%.*s", (int)(len - 6), data + 6);
-    return len;
-}
-
-/* POSTs `body` (NULL: a GET) with that content type (NULL: none) on
- * handle `h` (kept for keep-alive), or on a handle of its own. */
-static reply http(CURL *h, const char *url, const char *content_type, const char *body) {
-    bool own = !h;
-    if (own)
-        h = curl_easy_init();
-    cr_assert_not_null(h);
-    reply r = { 0 };
-    struct curl_slist *headers = NULL;
-    char ct[160];
-    if (content_type) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
-        headers = curl_slist_append(headers, ct);
-    } else {
-        headers = curl_slist_append(headers, "Content-Type:"); /* none at all */
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    } else {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    }
-    r.rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &r.connects);
-    char *t = NULL;
-    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &t);
-    snprintf(r.content_type, sizeof r.content_type, "%s", t ? t : "");
-    curl_slist_free_all(headers);
-    if (own)
-        curl_easy_cleanup(h);
-    return r;
-}
-
-static reply post(const char *url, const char *body) {
-    return http(NULL, url, "application/json", body);
+static http_reply post(const char *url, const char *body) {
+    return http_request(NULL, url, "application/json", body);
 }
 
 /* Asserts a 200 application/json reply whose body is `want` as JSON ("" for
  * an empty body), and frees it. */
 #define EXPECT_REPLY(r, want) expect_reply(HERE, (r), (want))
-static void expect_reply(const char *where, reply r, const char *want) {
+static void expect_reply(const char *where, http_reply r, const char *want) {
     cr_assert_eq(r.rc, CURLE_OK, "%s: %s", where, curl_easy_strerror(r.rc));
     cr_assert_eq(r.status, 200, "%s: HTTP %ld: %s", where, r.status, r.body ? r.body : "");
     cr_assert_str_eq(r.content_type, "application/json", "%s", where);
@@ -331,7 +245,7 @@ static void expect_reply(const char *where, reply r, const char *want) {
 
 /* Asserts an HTTP error status, and frees the reply. */
 #define EXPECT_STATUS(r, code) expect_status(HERE, (r), (code))
-static void expect_status(const char *where, reply r, long code) {
+static void expect_status(const char *where, http_reply r, long code) {
     cr_assert_eq(r.rc, CURLE_OK, "%s: %s", where, curl_easy_strerror(r.rc));
     cr_assert_eq(r.status, code, "%s: HTTP %ld, expected %ld: %s", where, r.status, code,
                  r.body ? r.body : "");
@@ -340,65 +254,6 @@ static void expect_status(const char *where, reply r, long code) {
 
 /* ---- Raw sockets, where the bytes on the wire matter -------------------------------------- */
 
-static int tcp_connect(unsigned port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    struct timeval tv = { 20, 0 }; /* a server that never answers fails the test */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "%s", strerror(errno));
-    return fd;
-}
-
-static void send_all(int fd, const char *data) {
-    size_t n = strlen(data);
-    while (n) {
-        ssize_t w = send(fd, data, n, MSG_NOSIGNAL);
-        cr_assert_gt(w, 0, "send: %s", strerror(errno));
-        data += w;
-        n -= (size_t)w;
-    }
-}
-
-typedef struct raw_reply {
-    int status;             /* 0: the connection closed first */
-    char headers[2048];
-    char body[4096];
-} raw_reply;
-
-/* Reads one response (headers, then Content-Length bytes of body). */
-static raw_reply read_reply(int fd) {
-    raw_reply r = { 0 };
-    char buf[8192];
-    size_t n = 0;
-    char *end = NULL;
-    while (!end) {
-        ssize_t got = recv(fd, buf + n, sizeof buf - 1 - n, 0);
-        if (got <= 0)
-            return r;
-        n += (size_t)got;
-        buf[n] = '\0';
-        end = strstr(buf, "\r\n\r\n");
-    }
-    size_t head = (size_t)(end - buf) + 4;
-    snprintf(r.headers, sizeof r.headers, "%.*s", (int)head, buf);
-    sscanf(buf, "HTTP/1.%*d %d", &r.status);
-    size_t length = 0;
-    for (char *h = r.headers; (h = strchr(h, '\n')); h++)
-        if (strncasecmp(h + 1, "Content-Length:", 15) == 0)
-            length = (size_t)atol(h + 16);
-    cr_assert_lt(length, sizeof r.body);
-    while (n - head < length) {
-        ssize_t got = recv(fd, buf + n, sizeof buf - 1 - n, 0);
-        cr_assert_gt(got, 0, "the body ended early");
-        n += (size_t)got;
-    }
-    memcpy(r.body, buf + head, length);
-    r.body[length] = '\0';
-    return r;
-}
-
 static bool contains_nocase(const char *hay, const char *needle) {
     for (size_t n = strlen(needle); *hay; hay++)
         if (strncasecmp(hay, needle, n) == 0)
@@ -406,20 +261,16 @@ static bool contains_nocase(const char *hay, const char *needle) {
     return false;
 }
 
-static char *request_text(const char *path, const char *body) {
-    static char text[4096];
-    snprintf(text, sizeof text,
-             "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-             "Content-Length: %zu\r\n\r\n%s",
-             path, strlen(body), body);
-    return text;
+/* A JSON POST of `body` to `path`. */
+static const char *request_text(const char *path, const char *body) {
+    return http_request_text("POST", path, "application/json", body);
 }
 
 /* ---- Calls ------------------------------------------------------------------------------ */
 
 CTEST(exporter, positional_and_named_params) {
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     EXPECT_REPLY(post(url, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[2,3],\"id\":1}"),
                  "{\"jsonrpc\":\"2.0\",\"result\":105,\"id\":1}");
     EXPECT_REPLY(post(url, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"b\":3,\"a\":2},"
@@ -439,7 +290,7 @@ CTEST(exporter, positional_and_named_params) {
 
 CTEST(exporter, notifications_get_200_and_an_empty_body) {
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     calc_impl *calc = coil_get(ctx, "calc", NULL, NULL);
     EXPECT_REPLY(post(url, "{\"jsonrpc\":\"2.0\",\"method\":\"note\",\"params\":[\"hi\"]}"), "");
     EXPECT_REPLY(post(url, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2]}"), "");
@@ -459,7 +310,7 @@ CTEST(exporter, notifications_get_200_and_an_empty_body) {
 
 CTEST(exporter, batches) {
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     EXPECT_REPLY(post(url, "[{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,1],\"id\":1},"
                            "{\"jsonrpc\":\"2.0\",\"method\":\"note\",\"params\":[\"x\"]},"
                            "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":2},"
@@ -482,9 +333,10 @@ CTEST(exporter, batches) {
 
 CTEST(exporter, errors_are_json_rpc_errors_with_200) {
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     /* Bad JSON. */
-    reply r = post(url, "{\"jsonrpc\": \"2.0\", \"method\": \"foobar, \"params\": \"bar\", \"baz]");
+    http_reply r =
+        post(url, "{\"jsonrpc\": \"2.0\", \"method\": \"foobar, \"params\": \"bar\", \"baz]");
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.content_type, "application/json");
     json_t *j = json_loads(r.body, 0, NULL);
@@ -528,34 +380,34 @@ CTEST(exporter, errors_are_json_rpc_errors_with_200) {
 
 CTEST(exporter, http_statuses) {
     coil_context *ctx = exported("calc_impl", "threads: 2, max-body: 100, ");
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     char other[256];
     snprintf(other, sizeof other, "%.*sother", (int)(strrchr(url, '/') + 1 - url), url);
     const char *call = "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}";
 
     EXPECT_STATUS(post(other, call), 404);
-    EXPECT_STATUS(http(NULL, other, NULL, NULL), 404);
+    EXPECT_STATUS(http_request(NULL, other, NULL, NULL), 404);
     char slash[256];
     snprintf(slash, sizeof slash, "%s/", url);
     EXPECT_STATUS(post(slash, call), 404);
 
-    reply r = http(NULL, url, NULL, NULL); /* GET */
+    http_reply r = http_request(NULL, url, NULL, NULL); /* GET */
     cr_assert_eq(r.status, 405);
     cr_assert_str_eq(r.allow, " POST\r\n");
     free(r.body);
 
-    EXPECT_STATUS(http(NULL, url, "text/plain", call), 415);
-    EXPECT_STATUS(http(NULL, url, NULL, call), 415);
-    EXPECT_STATUS(http(NULL, url, "application/x-www-form-urlencoded", call), 415);
-    EXPECT_STATUS(http(NULL, url, "application/jsonx", call), 415);
-    EXPECT_STATUS(http(NULL, url, "application/json-rpcx", call), 415);
+    EXPECT_STATUS(http_request(NULL, url, "text/plain", call), 415);
+    EXPECT_STATUS(http_request(NULL, url, NULL, call), 415);
+    EXPECT_STATUS(http_request(NULL, url, "application/x-www-form-urlencoded", call), 415);
+    EXPECT_STATUS(http_request(NULL, url, "application/jsonx", call), 415);
+    EXPECT_STATUS(http_request(NULL, url, "application/json-rpcx", call), 415);
     static const char *const accepted[] = {
         "application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8",
         "Application/JSON", "APPLICATION/JSON-RPC", "application/json-rpc",
         "application/json-rpc; charset=utf-8", " application/json ; charset=\"utf-8\"",
     };
     for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++)
-        EXPECT_REPLY(http(NULL, url, accepted[i], call),
+        EXPECT_REPLY(http_request(NULL, url, accepted[i], call),
                      "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
 
     char big[200];
@@ -578,30 +430,30 @@ CTEST(exporter, http_statuses) {
 
 CTEST(exporter, too_large_is_refused_before_the_body_is_read) {
     coil_context *ctx = exported("calc_impl", "threads: 1, max-body: 100, ");
-    unsigned port = port_of(url_of(ctx, "exporter"));
+    unsigned port = http_port_of(http_url_of(ctx, "exporter"));
     /* Content-Length says too much: 413 at once, though no body was sent. */
-    int fd = tcp_connect(port);
-    send_all(fd, "POST /calc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    int fd = http_connect(port);
+    http_send_all(fd, "POST /calc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  "Content-Length: 1000000000\r\n\r\n");
-    raw_reply r = read_reply(fd);
+    http_raw_reply r = http_read_reply(fd);
     cr_assert_eq(r.status, 413, "%s", r.headers);
     close(fd);
     /* A chunked body is cut off once it is over, before it ends. */
-    fd = tcp_connect(port);
-    send_all(fd, "POST /calc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    fd = http_connect(port);
+    http_send_all(fd, "POST /calc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  "Transfer-Encoding: chunked\r\n\r\n");
-    send_all(fd, "40\r\n[                                                              \r\n");
-    send_all(fd, "40\r\n                                                               \r\n");
-    r = read_reply(fd); /* the body has not ended: no "0" chunk was sent */
+    http_send_all(fd, "40\r\n[                                                              \r\n");
+    http_send_all(fd, "40\r\n                                                               \r\n");
+    r = http_read_reply(fd); /* the body has not ended: no "0" chunk was sent */
     cr_assert_eq(r.status, 413, "%s", r.headers);
     close(fd);
     /* A chunked body within the limit is fine. */
-    fd = tcp_connect(port);
-    send_all(fd, "POST /calc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    fd = http_connect(port);
+    http_send_all(fd, "POST /calc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  "Transfer-Encoding: chunked\r\n\r\n");
-    send_all(fd, "11\r\n{\"jsonrpc\":\"2.0\",\r\n");
-    send_all(fd, "2b\r\n\"method\":\"add\",\"params\":[1,2],\"id\":\"c\"}    \r\n0\r\n\r\n");
-    r = read_reply(fd);
+    http_send_all(fd, "11\r\n{\"jsonrpc\":\"2.0\",\r\n");
+    http_send_all(fd, "2b\r\n\"method\":\"add\",\"params\":[1,2],\"id\":\"c\"}    \r\n0\r\n\r\n");
+    r = http_read_reply(fd);
     cr_assert_eq(r.status, 200, "%s", r.headers);
     cr_assert_str_eq(r.body, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":\"c\"}");
     close(fd);
@@ -610,20 +462,20 @@ CTEST(exporter, too_large_is_refused_before_the_body_is_read) {
 
 CTEST(exporter, keep_alive_reuses_the_connection) {
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     CURL *h = curl_easy_init();
-    reply r1 = http(h, url, "application/json",
+    http_reply r1 = http_request(h, url, "application/json",
                     "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}");
     cr_assert_eq(r1.connects, 1);
     long port1 = 0, port2 = 0;
     curl_easy_getinfo(h, CURLINFO_LOCAL_PORT, &port1);
     EXPECT_REPLY(r1, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
     /* A notification (empty body) keeps the connection too. */
-    reply r2 = http(h, url, "application/json",
+    http_reply r2 = http_request(h, url, "application/json",
                     "{\"jsonrpc\":\"2.0\",\"method\":\"note\",\"params\":[\"x\"]}");
     cr_assert_eq(r2.connects, 0, "the second request reused the connection");
     EXPECT_REPLY(r2, "");
-    reply r3 = http(h, url, "application/json",
+    http_reply r3 = http_request(h, url, "application/json",
                     "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[2,2],\"id\":2}");
     cr_assert_eq(r3.connects, 0);
     curl_easy_getinfo(h, CURLINFO_LOCAL_PORT, &port2);
@@ -632,15 +484,15 @@ CTEST(exporter, keep_alive_reuses_the_connection) {
     curl_easy_cleanup(h);
 
     /* The same on the wire: two requests, one connection, no Connection: close. */
-    int fd = tcp_connect(port_of(url));
-    send_all(fd, request_text("/calc", "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[5,5],"
-                                       "\"id\":1}"));
-    raw_reply a = read_reply(fd);
+    int fd = http_connect(http_port_of(url));
+    http_send_all(fd, request_text("/calc", "{\"jsonrpc\":\"2.0\",\"method\":\"add\","
+                                            "\"params\":[5,5],\"id\":1}"));
+    http_raw_reply a = http_read_reply(fd);
     cr_assert_eq(a.status, 200);
     cr_assert_not(contains_nocase(a.headers, "Connection: close"), "%s", a.headers);
-    send_all(fd, request_text("/calc", "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[6,6],"
-                                       "\"id\":2}"));
-    raw_reply b = read_reply(fd);
+    http_send_all(fd, request_text("/calc", "{\"jsonrpc\":\"2.0\",\"method\":\"add\","
+                                            "\"params\":[6,6],\"id\":2}"));
+    http_raw_reply b = http_read_reply(fd);
     cr_assert_eq(b.status, 200);
     cr_assert_str_eq(b.body, "{\"jsonrpc\":\"2.0\",\"result\":112,\"id\":2}");
     close(fd);
@@ -649,7 +501,7 @@ CTEST(exporter, keep_alive_reuses_the_connection) {
 
 CTEST(exporter, idle_connections_time_out) {
     coil_context *ctx = exported("calc_impl", "threads: 1, timeout: 1, ");
-    int fd = tcp_connect(port_of(url_of(ctx, "exporter")));
+    int fd = http_connect(http_port_of(http_url_of(ctx, "exporter")));
     /* Say nothing: the server closes the connection after a second (a
      * blocking read that ends when it does; 20 s would fail the test). */
     char c;
@@ -660,16 +512,16 @@ CTEST(exporter, idle_connections_time_out) {
 
 CTEST(exporter, max_connections_limits_connections) {
     coil_context *ctx = exported("calc_impl", "threads: 1, max-connections: 1, ");
-    unsigned port = port_of(url_of(ctx, "exporter"));
+    unsigned port = http_port_of(http_url_of(ctx, "exporter"));
     const char *call = "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}";
-    int first = tcp_connect(port);
-    send_all(first, request_text("/calc", call));
-    cr_assert_eq(read_reply(first).status, 200);
+    int first = http_connect(port);
+    http_send_all(first, request_text("/calc", call));
+    cr_assert_eq(http_read_reply(first).status, 200);
     /* `first` stays open (keep-alive) and holds the only connection: the
      * second waits. That nothing comes can only be seen by waiting a
      * little: the one timeout in this file that checks an absence. */
-    int second = tcp_connect(port);
-    send_all(second, request_text("/calc", call));
+    int second = http_connect(port);
+    http_send_all(second, request_text("/calc", call));
     struct timeval brief = { 0, 200000 }, normal = { 20, 0 };
     setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
     char c;
@@ -679,7 +531,7 @@ CTEST(exporter, max_connections_limits_connections) {
     setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &normal, sizeof normal);
     /* Once the first closes, the second is served. */
     close(first);
-    raw_reply r = read_reply(second);
+    http_raw_reply r = http_read_reply(second);
     cr_assert_eq(r.status, 200, "%s", r.headers);
     cr_assert_str_eq(r.body, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
     close(second);
@@ -701,8 +553,8 @@ CTEST(exporter, two_exporters_share_one_listen_address) {
                                 "    properties: {service: {ref: two}, interface: calc,\n"
                                 "                 listen: '127.0.0.1:0', path: /two, threads: 2}"
                                 "\n");
-    const char *u1 = url_of(ctx, "x1"), *u2 = url_of(ctx, "x2");
-    unsigned port = port_of(u1);
+    const char *u1 = http_url_of(ctx, "x1"), *u2 = http_url_of(ctx, "x2");
+    unsigned port = http_port_of(u1);
     char want[64];
     snprintf(want, sizeof want, "http://127.0.0.1:%u/two", port);
     cr_assert_str_eq(u2, want, "one port for both");
@@ -710,11 +562,11 @@ CTEST(exporter, two_exporters_share_one_listen_address) {
     EXPECT_REPLY(post(u1, call), "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
     EXPECT_REPLY(post(u2, call), "{\"jsonrpc\":\"2.0\",\"result\":203,\"id\":1}");
     /* One connection reaches both paths. */
-    int fd = tcp_connect(port);
-    send_all(fd, request_text("/one", call));
-    cr_assert_str_eq(read_reply(fd).body, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
-    send_all(fd, request_text("/two", call));
-    cr_assert_str_eq(read_reply(fd).body, "{\"jsonrpc\":\"2.0\",\"result\":203,\"id\":1}");
+    int fd = http_connect(port);
+    http_send_all(fd, request_text("/one", call));
+    cr_assert_str_eq(http_read_reply(fd).body, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
+    http_send_all(fd, request_text("/two", call));
+    cr_assert_str_eq(http_read_reply(fd).body, "{\"jsonrpc\":\"2.0\",\"result\":203,\"id\":1}");
     close(fd);
 
     /* Another context joins the same daemon by naming its port, and
@@ -730,7 +582,7 @@ CTEST(exporter, two_exporters_share_one_listen_address) {
              port);
     coil_context *ctx2 = load_ok(yaml);
     char u3[64];
-    snprintf(u3, sizeof u3, "%s", url_of(ctx2, "x3"));
+    snprintf(u3, sizeof u3, "%s", http_url_of(ctx2, "x3"));
     snprintf(want, sizeof want, "http://127.0.0.1:%u/three", port);
     cr_assert_str_eq(u3, want);
     EXPECT_REPLY(post(u3, call), "{\"jsonrpc\":\"2.0\",\"result\":303,\"id\":1}");
@@ -879,7 +731,7 @@ CTEST(exporter, listen_addresses) {
                                 "    class: coil.http-exporter\n"
                                 "    properties: {service: {ref: calc}, interface: calc,\n"
                                 "                 listen: 'localhost:0', threads: 1}\n");
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     cr_assert(strncmp(url, "http://127.0.0.1:", 17) == 0, "%s", url);
     EXPECT_REPLY(post(url, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[0,0],\"id\":1}"),
                  "{\"jsonrpc\":\"2.0\",\"result\":100,\"id\":1}");
@@ -902,7 +754,7 @@ CTEST(exporter, listen_addresses) {
                "                 path: /v6, threads: 1}\n",
                &err);
     cr_assert_not_null(ctx, "%s", dump_errors(err));
-    url = url_of(ctx, "exporter");
+    url = http_url_of(ctx, "exporter");
     cr_assert(strncmp(url, "http://[::1]:", 13) == 0 && strstr(url, "/v6"), "%s", url);
     EXPECT_REPLY(post(url, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[0,1],\"id\":1}"),
                  "{\"jsonrpc\":\"2.0\",\"result\":1,\"id\":1}");
@@ -919,7 +771,7 @@ CTEST(exporter, finding_exporters) {
     cr_assert_null(coil_http_exporter_url(calc));
     cr_assert_null(coil_http_exporter_url(NULL));
     const char *url = coil_http_exporter_url(x);
-    unsigned port = port_of(url);
+    unsigned port = http_port_of(url);
     char want[64];
     snprintf(want, sizeof want, "http://127.0.0.1:%u/calc", port);
     cr_assert_str_eq(url, want);
@@ -930,7 +782,7 @@ CTEST(exporter, finding_exporters) {
                                  "    class: coil.http-exporter\n"
                                  "    properties: {service: {ref: calc}, interface: calc,\n"
                                  "                 listen: '127.0.0.1:0', threads: 2}\n");
-    const char *root = url_of(ctx2, "exporter");
+    const char *root = http_url_of(ctx2, "exporter");
     cr_assert_eq(root[strlen(root) - 1], '/', "%s", root);
     cr_assert_eq(strchr(root + 7, '/'), root + strlen(root) - 1, "%s", root);
     coil_close(ctx2);
@@ -940,21 +792,21 @@ CTEST(exporter, finding_exporters) {
 
 CTEST(exporter, quiesce_keeps_open_connections) {
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     const char *call = "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":1}";
     CURL *h = curl_easy_init();
-    EXPECT_REPLY(http(h, url, "application/json", call),
+    EXPECT_REPLY(http_request(h, url, "application/json", call),
                  "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
     coil_http_exporters_quiesce();
     coil_http_exporters_quiesce(); /* twice is fine */
-    reply r = http(h, url, "application/json", call);
+    http_reply r = http_request(h, url, "application/json", call);
     cr_assert_eq(r.connects, 0, "the open connection is still served");
     EXPECT_REPLY(r, "{\"jsonrpc\":\"2.0\",\"result\":103,\"id\":1}");
     /* New connections are refused at once (not left waiting in the
      * listen queue until the server stops): a proxy tries another
      * endpoint, knowing the request never arrived. */
     CURL *fresh = curl_easy_init();
-    reply refused = http(fresh, url, "application/json", call);
+    http_reply refused = http_request(fresh, url, "application/json", call);
     cr_assert_eq(refused.rc, CURLE_COULDNT_CONNECT, "a new connection after quiesce: %s",
                  curl_easy_strerror(refused.rc));
     curl_easy_cleanup(fresh);
@@ -977,7 +829,7 @@ static void *client_main(void *arg) {
         char body[128];
         snprintf(body, sizeof body,
                  "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[%d,1],\"id\":%d}", i, i);
-        reply r = http(h, c->url, "application/json", body);
+        http_reply r = http_request(h, c->url, "application/json", body);
         char want[96];
         snprintf(want, sizeof want, "{\"jsonrpc\":\"2.0\",\"result\":%d,\"id\":%d}", i + 101, i);
         if (r.rc == CURLE_OK && r.status == 200 && r.body && strcmp(r.body, want) == 0)
@@ -990,7 +842,7 @@ static void *client_main(void *arg) {
 
 CTEST(exporter, calls_into_a_service_that_is_not_thread_safe_are_serialized) {
     coil_context *ctx = exported("calc_impl", "threads: 4, ");
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     enum { THREADS = 4, CALLS = 25 };
     pthread_t th[THREADS];
     client c[THREADS];
@@ -1010,7 +862,7 @@ CTEST(exporter, calls_into_a_service_that_is_not_thread_safe_are_serialized) {
 
 typedef struct one_call {
     const char *url;
-    reply r;
+    http_reply r;
 } one_call;
 
 static void *one_call_main(void *arg) {
@@ -1021,7 +873,7 @@ static void *one_call_main(void *arg) {
 
 CTEST(exporter, a_thread_safe_service_takes_concurrent_calls) {
     coil_context *ctx = exported("calc_safe", "threads: 2, ");
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     /* Each call waits inside `add` until both are there: they can only
      * both return if the exporter let them in at once. The second client
      * connects once the first call is inside, so the server thread that
@@ -1055,7 +907,7 @@ CTEST(exporter, one_service_behind_two_exporters_is_still_called_one_at_a_time) 
     pthread_t th[THREADS];
     client c[THREADS];
     for (int i = 0; i < THREADS; i++) {
-        c[i] = (client){ .url = url_of(ctx, i % 2 ? "x1" : "x2"), .calls = CALLS };
+        c[i] = (client){ .url = http_url_of(ctx, i % 2 ? "x1" : "x2"), .calls = CALLS };
         cr_assert_eq(pthread_create(&th[i], NULL, client_main, &c[i]), 0);
     }
     for (int i = 0; i < THREADS; i++) {
@@ -1078,7 +930,7 @@ typedef struct releaser {
 static void *release_when_closing(void *arg) {
     releaser *rel = arg;
     for (;;) {
-        reply r = post(rel->url,
+        http_reply r = post(rel->url,
                        "{\"jsonrpc\":\"2.0\",\"method\":\"greet\",\"params\":[\"x\"],\"id\":1}");
         free(r.body);
         rel->polls++;
@@ -1094,7 +946,7 @@ static void *release_when_closing(void *arg) {
 
 CTEST(exporter, destroy_waits_for_calls_in_progress) {
     coil_context *ctx = exported("calc_safe", "threads: 2, ");
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     /* A call waits inside `add` for a second one that never comes... */
     rendezvous = 2;
     one_call c = { .url = url };
@@ -1120,7 +972,7 @@ CTEST(exporter, destroy_waits_no_longer_than_the_timeout) {
      * (the service must not be touched by it after that: add reads its
      * base before it waits). */
     coil_context *ctx = exported("calc_safe", "threads: 2, timeout: 1, ");
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     rendezvous = 2;
     one_call c = { .url = url };
     pthread_t caller;
@@ -1236,8 +1088,8 @@ CTEST(exporter, interop_python_http_client) {
         cr_skip_test("python3 is not installed (scripts/setup.sh installs it): skipping the "
                      "Python interoperability test");
     coil_context *ctx = exported("calc_impl", NULL);
-    char *argv[] = { (char *)python, "-c", (char *)python_client, (char *)url_of(ctx, "exporter"),
-                     NULL };
+    char *argv[] = { (char *)python, "-c", (char *)python_client,
+                     (char *)http_url_of(ctx, "exporter"), NULL };
     char *out = NULL;
     int status = run(argv, &out);
     cr_assert_eq(status, 0, "python3 failed (%d): %s", status, out);
@@ -1252,7 +1104,7 @@ CTEST(exporter, interop_curl_command) {
     if (!curl)
         cr_skip_test("the curl command is not installed: skipping its interoperability test");
     coil_context *ctx = exported("calc_impl", NULL);
-    const char *url = url_of(ctx, "exporter");
+    const char *url = http_url_of(ctx, "exporter");
     char *argv[] = { (char *)curl, "-sS", "-H", "Content-Type: application/json",
                      "--data-binary",
                      "{\"jsonrpc\":\"2.0\",\"method\":\"add\","

@@ -7,37 +7,25 @@
 # Usage: cluster_test.sh COIL CLIENT DIR NAMING_YAML
 set -euo pipefail
 coil=$1 client=$2 dir=$3 naming_yaml=$4
+# coil_run_start, coil_run_stop, coil_run_cleanup: tests/support/coil_run.sh.
+# shellcheck source=SCRIPTDIR/../../tests/support/coil_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/coil_run.sh"
 tmp=$(mktemp -d)
-pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    coil_run_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start NAME FD CONTEXT --set ...: `coil run` with its stdout on fd FD (held
-# open: it may write more); sets $url to its endpoint and $pid.
-start() {
-    local name=$1 fd=$2; shift 2
-    mkfifo "$tmp/$name.out"
-    "$coil" run "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    pid=$!
-    pids+=("$pid")
-    eval "exec $fd<\"$tmp/$name.out\""
-    local line
-    read -r -t 30 line <&"$fd" || fail "no endpoint line from $name: $(cat "$tmp/$name.err")"
-    [[ $line =~ \ at\ (http://[^ ]+)$ ]] || fail "unexpected endpoint line from $name: $line"
-    url=${BASH_REMATCH[1]}
-}
-
-start names 3 "$naming_yaml" --set NAMING_LISTEN=127.0.0.1:0
-export NAMING_URL=$url
+# Each `coil run` writes $tmp/NAME.out (its endpoint line) and NAME.err.
+coil_run_start "$tmp/names" "$coil" "$naming_yaml" --set NAMING_LISTEN=127.0.0.1:0
+export NAMING_URL=$coil_run_url
 node_pids=()
 for i in 1 2 3; do
-    start node$i $((3 + i)) "$dir/cluster.yaml" --set NODE_LISTEN=127.0.0.1:0
-    node_pids+=("$pid")
-    echo "node $i at $url"
+    coil_run_start "$tmp/node$i" "$coil" "$dir/cluster.yaml" --set NODE_LISTEN=127.0.0.1:0
+    node_pids+=("$coil_run_pid")
+    echo "node $i at $coil_run_url"
 done
 
 song=$(VERSES= "$client" "$dir/local.yaml" Greg)
@@ -47,16 +35,15 @@ for i in 1 2 3 4; do
 done
 
 kill -KILL "${node_pids[1]}"
-wait "${node_pids[1]}" 2>/dev/null || true
+coil_run_wait "${node_pids[1]}" 2>/dev/null || true
 for i in 1 2 3 4 5 6; do
     out=$("$client" "$dir/cluster-client.yaml" Greg) || fail "call $i after the kill failed"
     [[ $out == "$song" ]] || fail "not the song after the kill: $out"
 done
 
 for p in "${node_pids[0]}" "${node_pids[2]}"; do
-    kill -TERM "$p"
     status=0
-    wait "$p" || status=$?
+    coil_run_stop "$p" || status=$?
     [[ $status == 0 ]] || fail "a node exited $status after SIGTERM"
 done
 # The killed node's lease has not run out yet (30 s): the client tries it,

@@ -6,22 +6,21 @@
 # Usage: remote_test.sh COIL CLIENT DIR   (DIR: where the yaml files and the module are)
 set -euo pipefail
 coil=$1 client=$2 dir=$3
+# coil_run_start, coil_run_stop, coil_run_cleanup: tests/support/coil_run.sh.
+# shellcheck source=SCRIPTDIR/../../tests/support/coil_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/coil_run.sh"
 tmp=$(mktemp -d)
-server=
 cleanup() {
-    if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then
-        kill -KILL "$server" 2>/dev/null || true
-    fi
+    coil_run_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-mkfifo "$tmp/out"
-"$coil" run "$dir/server.yaml" --set BIRTHDAY_LISTEN=127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-exec 3<"$tmp/out"                       # held open: the server may write more
-read -r -t 30 line <&3 || fail "no endpoint line from coil run: $(cat "$tmp/err")"
+# The server's endpoint line, and its log in $tmp/server.err.
+coil_run_start -l "coil run" "$tmp/server" "$coil" "$dir/server.yaml" \
+    --set BIRTHDAY_LISTEN=127.0.0.1:0
+server=$coil_run_pid line=$coil_run_line
 [[ $line =~ ^birthday_service\ at\ (http://127\.0\.0\.1:([0-9]+)/birthday)$ ]] ||
     fail "unexpected endpoint line: $line"
 url=${BASH_REMATCH[1]} port=${BASH_REMATCH[2]}
@@ -43,13 +42,11 @@ fi
 grep -q "cannot listen on 127.0.0.1:$port: Address already in use" "$tmp/err2" ||
     fail "port in use not reported: $(cat "$tmp/err2")"
 
-kill -TERM "$server"
 status=0
-wait "$server" || status=$?
-server=
-[[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/err")"
-grep -q "SIGTERM: stopping" "$tmp/err" || fail "no stopping line: $(cat "$tmp/err")"
-grep -q "stopped" "$tmp/err" || fail "no stopped line: $(cat "$tmp/err")"
+coil_run_stop "$server" || status=$?
+[[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/server.err")"
+grep -q "SIGTERM: stopping" "$tmp/server.err" || fail "no stopping line: $(cat "$tmp/server.err")"
+grep -q "stopped" "$tmp/server.err" || fail "no stopped line: $(cat "$tmp/server.err")"
 
 # With the server gone the proxy fails fast and clearly.
 if out=$(BIRTHDAY_URL=$url "$client" "$dir/client.yaml" Greg 2>&1); then

@@ -7,34 +7,22 @@
 # Usage: named_test.sh COIL CLIENT DIR NAMING_YAML
 set -euo pipefail
 coil=$1 client=$2 dir=$3 naming_yaml=$4
+# coil_run_start, coil_run_stop, coil_run_cleanup: tests/support/coil_run.sh.
+# shellcheck source=SCRIPTDIR/../../tests/support/coil_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/coil_run.sh"
 tmp=$(mktemp -d)
-pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    coil_run_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start NAME FD CONTEXT --set ...: `coil run` with its stdout on fd FD (held
-# open: it may write more); sets $url to its endpoint and $pid.
-start() {
-    local name=$1 fd=$2; shift 2
-    mkfifo "$tmp/$name.out"
-    "$coil" run "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    pid=$!
-    pids+=("$pid")
-    eval "exec $fd<\"$tmp/$name.out\""
-    local line
-    read -r -t 30 line <&"$fd" || fail "no endpoint line from $name: $(cat "$tmp/$name.err")"
-    [[ $line =~ \ at\ (http://[^ ]+)$ ]] || fail "unexpected endpoint line from $name: $line"
-    url=${BASH_REMATCH[1]}
-}
-
-start names 3 "$naming_yaml" --set NAMING_LISTEN=127.0.0.1:0
-naming=$url
-start room 4 "$dir/server-named.yaml" --set NAMING_URL="$naming"
-room=$url room_pid=$pid
+# Each `coil run` writes $tmp/NAME.out (its endpoint line) and NAME.err.
+coil_run_start "$tmp/names" "$coil" "$naming_yaml" --set NAMING_LISTEN=127.0.0.1:0
+naming=$coil_run_url
+coil_run_start "$tmp/room" "$coil" "$dir/server-named.yaml" --set NAMING_URL="$naming"
+room=$coil_run_url room_pid=$coil_run_pid
 echo "name server at $naming; room at $room"
 grep -q "chat registered as 'chat'" "$tmp/room.err" || fail "no registration line: $(cat "$tmp/room.err")"
 
@@ -64,9 +52,8 @@ echo "--- bo:"; cat "$tmp/bo.out" "$tmp/bo.err"
     fail "ann's transcript differs"
 
 # A clean stop unregisters: the next client finds no room.
-kill -TERM "$room_pid"
 status=0
-wait "$room_pid" || status=$?
+coil_run_stop "$room_pid" || status=$?
 [[ $status == 0 ]] || fail "the room's coil run exited $status: $(cat "$tmp/room.err")"
 printf 'who\n' >"$tmp/who.txt"
 if out=$("$client" "$dir/client-named.yaml" cy --script "$tmp/who.txt" 2>&1); then

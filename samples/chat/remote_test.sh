@@ -8,22 +8,20 @@
 # Usage: remote_test.sh COIL CLIENT DIR   (DIR: where the yaml files and the module are)
 set -euo pipefail
 coil=$1 client=$2 dir=$3
+# coil_run_start, coil_run_stop, coil_run_cleanup: tests/support/coil_run.sh.
+# shellcheck source=SCRIPTDIR/../../tests/support/coil_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/coil_run.sh"
 tmp=$(mktemp -d)
-server=
 cleanup() {
-    if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then
-        kill -KILL "$server" 2>/dev/null || true
-    fi
+    coil_run_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-mkfifo "$tmp/out"
-"$coil" run "$dir/server.yaml" --set PORT=0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-exec 3<"$tmp/out"                       # held open: the server may write more
-read -r -t 30 line <&3 || fail "no endpoint line from coil run: $(cat "$tmp/err")"
+# The server's endpoint line, and its log in $tmp/server.err.
+coil_run_start -l "coil run" "$tmp/server" "$coil" "$dir/server.yaml" --set PORT=0
+server=$coil_run_pid line=$coil_run_line
 [[ $line =~ ^chat\ at\ http://127\.0\.0\.1:([0-9]+)/chat$ ]] ||
     fail "unexpected endpoint line: $line"
 port=${BASH_REMATCH[1]}
@@ -119,14 +117,12 @@ rest=$(cat <&5)
 exec 4>&- 5<&-
 echo "interactive: ann saw bo's line, bo saw ann's, /who and /quit work"
 
-kill -TERM "$server"
 status=0
-wait "$server" || status=$?
-server=
-[[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/err")"
-grep -q "SIGTERM: stopping" "$tmp/err" || fail "no stopping line: $(cat "$tmp/err")"
-grep -q "stopped" "$tmp/err" || fail "no stopped line: $(cat "$tmp/err")"
-! grep -q "Sanitizer\|runtime error" "$tmp/err" || fail "the server's sanitizer report: $(cat "$tmp/err")"
+coil_run_stop "$server" || status=$?
+[[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/server.err")"
+grep -q "SIGTERM: stopping" "$tmp/server.err" || fail "no stopping line: $(cat "$tmp/server.err")"
+grep -q "stopped" "$tmp/server.err" || fail "no stopped line: $(cat "$tmp/server.err")"
+! grep -q "Sanitizer\|runtime error" "$tmp/server.err" || fail "the server's sanitizer report: $(cat "$tmp/server.err")"
 
 # With the server gone the proxy fails fast and clearly.
 if out=$(PORT=$port "$client" "$dir/client.yaml" ann --script "$tmp/who.txt" 2>&1); then

@@ -6,26 +6,22 @@
 set -euo pipefail
 coil=$1 context=$2
 command -v curl >/dev/null || { echo "curl not found: skipped"; exit 77; }
+# coil_run_start, coil_run_stop, coil_run_cleanup: tests/support/coil_run.sh.
+# shellcheck source=SCRIPTDIR/../../tests/support/coil_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/coil_run.sh"
 tmp=$(mktemp -d)
-server=
 cleanup() {
-    if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then
-        kill -KILL "$server" 2>/dev/null || true
-    fi
+    coil_run_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# Starts the server; sets $server and $url.
+# Starts the server (its log in $tmp/server.err); sets $server and $url.
 start() {
-    rm -f "$tmp/out"
-    mkfifo "$tmp/out"
-    "$coil" run "$context" --set NAMING_LISTEN=127.0.0.1:0 \
-        --set NAMING_STORE="$tmp/store.json" >"$tmp/out" 2>"$tmp/err" &
-    server=$!
-    exec 3<"$tmp/out"                   # held open: the server may write more
-    read -r -t 30 line <&3 || fail "no endpoint line from coil run: $(cat "$tmp/err")"
+    coil_run_start -l "coil run" "$tmp/server" "$coil" "$context" \
+        --set NAMING_LISTEN=127.0.0.1:0 --set NAMING_STORE="$tmp/store.json"
+    server=$coil_run_pid line=$coil_run_line
     [[ $line =~ ^naming\ at\ (http://127\.0\.0\.1:[0-9]+/naming)$ ]] ||
         fail "unexpected endpoint line: $line"
     url=${BASH_REMATCH[1]}
@@ -33,12 +29,9 @@ start() {
 }
 
 stop() {
-    kill -TERM "$server"
     local status=0
-    wait "$server" || status=$?
-    server=
-    exec 3<&-
-    [[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/err")"
+    coil_run_stop "$server" || status=$?
+    [[ $status == 0 ]] || fail "coil run exited $status after SIGTERM: $(cat "$tmp/server.err")"
 }
 
 # call METHOD PARAMS: prints the JSON-RPC reply.
