@@ -107,6 +107,19 @@ coil_code coil__fail(coil_error **out, coil_code code, const char *fmt, ...)
     return code;
 }
 
+coil_code coil__fail_data(coil_error **out, coil_code code, json_t *data, const char *fmt, ...)
+{
+    if (out && !*out) {
+        va_list ap;
+        va_start(ap, fmt);
+        *out = error_newv(code, NULL, 0, 0, fmt, ap);
+        va_end(ap);
+        if (*out && data)
+            (*out)->data = json_incref(data);
+    }
+    return code;
+}
+
 void coil__errors_init(coil__errors *e, size_t max)
 {
     memset(e, 0, sizeof *e);
