@@ -93,25 +93,6 @@
 #include "remoting/rpc_client.h"
 #include "util/util.h"
 
-/* ---- Time --------------------------------------------------------------- */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void pause_for(double s)
-{
-    if (s <= 0)
-        return;
-    time_t whole = (time_t)s;
-    struct timespec ts = { whole, (long)((s - (double)whole) * 1e9) };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* ---- Several endpoints -------------------------------------------------- */
 
 /* The least time a client is kept idle (see idle_limit below). */
@@ -276,13 +257,13 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
                          json_t **reply, json_t **result, char **answered_by, coil_error **err)
 {
     failover *f = p->multi;
-    const double deadline = now_s() + p->timeout;
+    const double deadline = coil__now_s() + p->timeout;
     *reply = NULL;
     *result = NULL;
     *answered_by = NULL;
     if (f->resolver) {
         coil_error *e = NULL;
-        int rc = coil__naming_resolver_update(f->resolver, now_s(), false, &e);
+        int rc = coil__naming_resolver_update(f->resolver, coil__now_s(), false, &e);
         if (rc) {
             coil__fail_data(err, rc, NULL, "cannot look up the endpoints of '%s' (%s): %s", p->name,
                             f->where, e ? e->message : coil_strerror(rc));
@@ -301,7 +282,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
     int rc = COIL_OK;
     bool done = false;
     while (!done) {
-        double now = now_s();
+        double now = coil__now_s();
         if (now >= deadline)
             break;
         char *url = coil__endpoints_pick(f->eps, now, tried, ntried);
@@ -316,7 +297,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
             }
             if (ntried && rounds_left > 0 && deadline - now > p->retry_delay) {
                 rounds_left--;
-                pause_for(p->retry_delay);
+                coil__pause_s(p->retry_delay);
                 while (ntried)
                     free(tried[--ntried]);
                 continue;
@@ -347,7 +328,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
         } else {
             rc = coil__rpc_client_invoke(&c->rpc, m->name, params, m->oneway, deadline,
                                          &outcome, reply, result, &e);
-            client_release(f, c, now_s());
+            client_release(f, c, coil__now_s());
         }
         if (!transport_failure(outcome)) {
             /* An answer (a result or an error reply), or a failure on this
@@ -372,7 +353,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
             done = true;
             break;
         }
-        coil__endpoints_failed(f->eps, url, now_s());
+        coil__endpoints_failed(f->eps, url, coil__now_s());
         tried[ntried++] = url;
         attempts++;
         if (ntried > most_tried)
@@ -392,7 +373,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
         return rc;
     if (last)
         return hand_over(last, attempts, most_tried, err);
-    if (now_s() >= deadline)
+    if (coil__now_s() >= deadline)
         return coil__fail_data(err, COIL_ETIMEOUT, NULL, "no endpoint of '%s' answered within %g s",
                                p->name ? p->name : m->name, p->timeout);
     if (f->resolver)
@@ -435,7 +416,7 @@ static int proxy_forward(void *object, const coil_method *m, void *const *args, 
     if (!p->multi) {
         coil__rpc_outcome outcome;
         rc = coil__rpc_client_invoke(&p->client, m->name, params, m->oneway,
-                                     now_s() + p->timeout, &outcome, &reply, &res, err);
+                                     coil__now_s() + p->timeout, &outcome, &reply, &res, err);
     } else {
         rc = failover_call(p, m, params, &reply, &res, &answered_by, err);
     }

@@ -220,13 +220,6 @@ static void pool_give(coil__rpc_client *p, rpc_conn *c)
 
 /* ---- One HTTP exchange -------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Seconds as whole milliseconds, rounded up, at least 1. */
 static long to_ms(double s)
 {
@@ -239,15 +232,6 @@ static long to_ms(double s)
     return n < 1 ? 1 : n;
 }
 
-static void pause_for(double s)
-{
-    if (s <= 0)
-        return;
-    time_t whole = (time_t)s;
-    struct timespec ts = { whole, (long)((s - (double)whole) * 1e9) };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 static const char *curl_text(rpc_conn *c, CURLcode rc)
 {
@@ -273,7 +257,7 @@ static int exchange(coil__rpc_client *p, rpc_conn *c, double deadline, bool noti
         c->reply.len = 0;
         c->reply.too_big = false;
         c->errbuf[0] = '\0';
-        double remaining = deadline - now_s();
+        double remaining = deadline - coil__now_s();
         if (remaining < 0.001)
             remaining = 0.001;
         long total_ms = to_ms(remaining);
@@ -307,9 +291,9 @@ static int exchange(coil__rpc_client *p, rpc_conn *c, double deadline, bool noti
         bool never_sent = why == COIL__CURL_NOT_CONNECTED ||
                           (why == COIL__CURL_TIMED_OUT && sent == 0 && connect_binds);
         if (never_sent) {
-            double left = deadline - now_s();
+            double left = deadline - coil__now_s();
             if (attempt <= p->retries && left > p->retry_delay) {
-                pause_for(p->retry_delay);
+                coil__pause_s(p->retry_delay);
                 continue;
             }
             *outcome = COIL__RPC_NOT_SENT;
@@ -471,7 +455,7 @@ static int read_reply(const coil__rpc_client *p, int64_t id, const byte_buf *bod
 }
 
 /* One call: the request on a connection of the pool, its reply checked,
- * all of it by `deadline` (now_s() time). A notification gets no reply to
+ * all of it by `deadline` (coil__now_s() time). A notification gets no reply to
  * read: *reply is then NULL. Otherwise, on success, *reply is the parsed
  * reply (a new reference) and *result its "result", borrowed from it.
  * *outcome says how it ended (always set). */
@@ -616,7 +600,7 @@ int coil__rpc_client_call(coil__rpc_client *c, const char *method, json_t *param
                                method);
     json_t *reply, *res;
     coil__rpc_outcome outcome;
-    int rc = coil__rpc_client_invoke(c, method, params, false, now_s() + c->timeout, &outcome,
+    int rc = coil__rpc_client_invoke(c, method, params, false, coil__now_s() + c->timeout, &outcome,
                                      &reply, &res, err);
     if (rc == COIL_OK && result)
         *result = json_incref(res);

@@ -79,6 +79,13 @@ typedef struct coil__vec {
 int coil__vec_push(coil__vec *v, void *item);
 void coil__vec_free(coil__vec *v);
 
+/* ---- Time ------------------------------------------------------------- */
+
+/* Seconds on CLOCK_MONOTONIC: for deadlines and intervals. */
+double coil__now_s(void);
+/* Sleeps `s` seconds (nothing when s <= 0), going on after signals. */
+void coil__pause_s(double s);
+
 /* ---- Error lists ------------------------------------------------------ */
 typedef struct coil__errors {
     coil_error *head, *tail;
