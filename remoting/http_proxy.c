@@ -156,7 +156,7 @@ static endpoint_client *endpoint_client_new(const http_proxy *p, const char *url
 {
     endpoint_client *c = calloc(1, sizeof *c);
     if (!c) {
-        coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        coil__fail(err, COIL_ENOMEM, "out of memory");
         return NULL;
     }
     /* No retries on one endpoint: the next endpoint is the retry. */
@@ -265,8 +265,8 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
         coil_error *e = NULL;
         int rc = coil__naming_resolver_update(f->resolver, coil__now_s(), false, &e);
         if (rc) {
-            coil__fail_data(err, rc, NULL, "cannot look up the endpoints of '%s' (%s): %s", p->name,
-                            f->where, e ? e->message : coil_strerror(rc));
+            coil__fail(err, rc, "cannot look up the endpoints of '%s' (%s): %s", p->name, f->where,
+                       e ? e->message : coil_strerror(rc));
             coil_error_free(e);
             return rc;
         }
@@ -308,7 +308,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
             char **bigger = malloc(2 * cap * sizeof *bigger);
             if (!bigger) {
                 free(url);
-                rc = coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+                rc = coil__fail(err, COIL_ENOMEM, "out of memory");
                 done = true;
                 break;
             }
@@ -348,7 +348,7 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
                 else
                     coil_error_free(e);
             } else if (rc) {
-                coil__fail_data(err, rc, NULL, "out of memory");
+                coil__fail(err, rc, "out of memory");
             }
             done = true;
             break;
@@ -374,13 +374,12 @@ static int failover_call(const http_proxy *p, const coil_method *m, const json_t
     if (last)
         return hand_over(last, attempts, most_tried, err);
     if (coil__now_s() >= deadline)
-        return coil__fail_data(err, COIL_ETIMEOUT, NULL, "no endpoint of '%s' answered within %g s",
-                               p->name ? p->name : m->name, p->timeout);
+        return coil__fail(err, COIL_ETIMEOUT, "no endpoint of '%s' answered within %g s",
+                          p->name ? p->name : m->name, p->timeout);
     if (f->resolver)
-        return coil__fail_data(err, COIL_ECONNECT, NULL, "no endpoint of '%s' is registered (%s)",
-                               p->name,
-                               f->where);
-    return coil__fail_data(err, COIL_ECONNECT, NULL, "no endpoint to call");
+        return coil__fail(err, COIL_ECONNECT, "no endpoint of '%s' is registered (%s)", p->name,
+                          f->where);
+    return coil__fail(err, COIL_ECONNECT, "no endpoint to call");
 }
 
 /* ---- Typed calls -------------------------------------------------------- */
@@ -391,13 +390,13 @@ static int proxy_forward(void *object, const coil_method *m, void *const *args, 
     http_proxy *p = ((proxy_product *)object)->owner;
     json_t *params = json_array();
     if (!params)
-        return coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        return coil__fail(err, COIL_ENOMEM, "out of memory");
     for (size_t i = 0; i < m->nparams; i++) {
         coil_error *e = NULL;
         json_t *v = coil_value_to_json(m->params[i].type, args[i], m->params[i].name, &e);
         if (!v || json_array_append_new(params, v) != 0) {
             int code = e ? (int)e->code : COIL_ENOMEM;
-            coil__fail_data(err, code, NULL, "%s: %s", m->name, e ? e->message : "out of memory");
+            coil__fail(err, code, "%s: %s", m->name, e ? e->message : "out of memory");
             coil_error_free(e);
             json_decref(params);
             return code;
@@ -426,12 +425,12 @@ static int proxy_forward(void *object, const coil_method *m, void *const *args, 
         void *tmp = calloc(1, m->result->size ? m->result->size : 1);
         coil_error *e = NULL;
         if (!tmp) {
-            rc = coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+            rc = coil__fail(err, COIL_ENOMEM, "out of memory");
         } else if ((rc = coil_value_from_json(m->result, res, tmp, m->name, &e)) != 0) {
             rc = rc == COIL_ENOMEM ? COIL_ENOMEM : COIL_EPROTOCOL;
-            coil__fail_data(err, rc, NULL, "malformed reply from %s: result of %s: %s",
-                            answered_by ? answered_by : p->url, m->name,
-                            e ? e->message : coil_strerror(rc));
+            coil__fail(err, rc, "malformed reply from %s: result of %s: %s",
+                       answered_by ? answered_by : p->url, m->name,
+                       e ? e->message : coil_strerror(rc));
         } else {
             memcpy(result, tmp, m->result->size);
         }
@@ -521,22 +520,20 @@ static int check_endpoint_properties(const http_proxy *p, coil_error **err)
         given[ngiven++] = "naming";
     static const char forms[] = "give url, urls, or name with naming";
     if (ngiven == 0)
-        return coil__fail_data(err, COIL_EVALUE, NULL, "%s: none is set", forms);
+        return coil__fail(err, COIL_EVALUE, "%s: none is set", forms);
     if ((p->url || p->urls.items) && ngiven > 1)
-        return coil__fail_data(err, COIL_EVALUE, NULL, "%s, not both %s and %s", forms, given[0],
-                               given[1]);
+        return coil__fail(err, COIL_EVALUE, "%s, not both %s and %s", forms, given[0], given[1]);
     if (has_name && !has_naming)
-        return coil__fail_data(err, COIL_EVALUE, NULL,
-                               "name needs naming: where to look up the endpoints of '%s' (a name "
-                               "server's URL, {etcd: URL, prefix: P} or {ref: OBJECT})",
-                               p->name);
+        return coil__fail(err, COIL_EVALUE,
+                          "name needs naming: where to look up the endpoints of '%s' (a name "
+                          "server's URL, {etcd: URL, prefix: P} or {ref: OBJECT})",
+                          p->name);
     if (has_naming && !has_name)
-        return coil__fail_data(err, COIL_EVALUE, NULL,
-                               "naming needs name: the service name to look up there");
+        return coil__fail(err, COIL_EVALUE, "naming needs name: the service name to look up there");
     if (p->urls.items && p->urls.count == 0)
-        return coil__fail_data(err, COIL_EVALUE, NULL, "urls is empty: give at least one endpoint");
+        return coil__fail(err, COIL_EVALUE, "urls is empty: give at least one endpoint");
     if (has_name && !p->name[0])
-        return coil__fail_data(err, COIL_EVALUE, NULL, "name is empty");
+        return coil__fail(err, COIL_EVALUE, "name is empty");
     return COIL_OK;
 }
 
@@ -544,17 +541,17 @@ static int failover_init(http_proxy *p, coil_error **err)
 {
     failover *f = calloc(1, sizeof *f);
     if (!f)
-        return coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        return coil__fail(err, COIL_ENOMEM, "out of memory");
     if (pthread_mutex_init(&f->lock, NULL) != 0) {
         free(f);
-        return coil__fail_data(err, COIL_EINIT, NULL, "cannot create a mutex");
+        return coil__fail(err, COIL_EINIT, "cannot create a mutex");
     }
     p->multi = f;
     coil__balance balance = strcmp(p->balance, "random") == 0 ? COIL__BALANCE_RANDOM
                                                                : COIL__BALANCE_ROUND_ROBIN;
     int rc = COIL_OK;
     if (!(f->eps = coil__endpoints_new(balance, p->backoff)))
-        rc = coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        rc = coil__fail(err, COIL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < p->urls.count; i++) {
         /* Every URL checked now: a bad one is the context's mistake. Their
          * clients are kept as long as the proxy (idle_limit 0). */
@@ -573,7 +570,7 @@ static int failover_init(http_proxy *p, coil_error **err)
     }
     if (!rc && p->urls.items &&
         coil__endpoints_set(f->eps, (const char *const *)p->urls.items, p->urls.count) != 0)
-        rc = coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        rc = coil__fail(err, COIL_ENOMEM, "out of memory");
     if (!rc && p->name) {
         /* Nothing is contacted here: the first call looks the name up. */
         double t = p->connect_timeout < p->timeout ? p->connect_timeout : p->timeout;
@@ -581,7 +578,7 @@ static int failover_init(http_proxy *p, coil_error **err)
         if (!rc && (!(f->where = describe_naming(&p->naming)) ||
                     !(f->resolver = coil__naming_resolver_new(f->naming, p->name, p->refresh,
                                                               f->eps))))
-            rc = coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+            rc = coil__fail(err, COIL_ENOMEM, "out of memory");
         double limit = PROXY_KEEP_IDLE_CLIENT;
         if (2 * p->refresh > limit)
             limit = 2 * p->refresh;
@@ -604,7 +601,7 @@ static int proxy_init(void *self, coil_error **err)
     if (rc)
         return rc;
     if (!p->interface[0])
-        return coil__fail_data(err, COIL_EVALUE, NULL, "interface is empty");
+        return coil__fail(err, COIL_EVALUE, "interface is empty");
     rc = p->url ? coil__rpc_client_init(&p->client, p->url, p->connect_timeout, p->timeout,
                                         p->retries, p->retry_delay, err)
                 : failover_init(p, err);

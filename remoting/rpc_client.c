@@ -282,8 +282,7 @@ static int exchange(coil__rpc_client *p, rpc_conn *c, double deadline, bool noti
             if (status == 200 || (notification && status == 204))
                 return COIL_OK;
             *outcome = COIL__RPC_FAILED;
-            return coil__fail_data(err, COIL_EHTTP, NULL, "HTTP status %ld from %s", status,
-                                   p->url);
+            return coil__fail(err, COIL_EHTTP, "HTTP status %ld from %s", status, p->url);
         }
         long sent = 0;
         curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
@@ -298,33 +297,31 @@ static int exchange(coil__rpc_client *p, rpc_conn *c, double deadline, bool noti
             }
             *outcome = COIL__RPC_NOT_SENT;
             if (attempt > 1)
-                return coil__fail_data(err, COIL_ECONNECT, NULL,
-                                       "cannot connect to %s: %s (%lld attempts)",
-                                       p->url, curl_text(c, res), (long long)attempt);
-            return coil__fail_data(err, COIL_ECONNECT, NULL, "cannot connect to %s: %s", p->url,
-                                   curl_text(c, res));
+                return coil__fail(err, COIL_ECONNECT, "cannot connect to %s: %s (%lld attempts)",
+                                  p->url, curl_text(c, res), (long long)attempt);
+            return coil__fail(err, COIL_ECONNECT, "cannot connect to %s: %s", p->url,
+                              curl_text(c, res));
         }
         *outcome = COIL__RPC_FAILED;
         switch (why) {
         case COIL__CURL_TIMED_OUT:
-            return coil__fail_data(err, COIL_ETIMEOUT, NULL, "no reply from %s within %g s", p->url,
-                                   p->timeout);
+            return coil__fail(err, COIL_ETIMEOUT, "no reply from %s within %g s", p->url,
+                              p->timeout);
         case COIL__CURL_TOO_BIG:
-            return coil__fail_data(err, COIL_EPROTOCOL, NULL,
-                                   "malformed reply from %s: larger than %zu bytes",
-                                   p->url, RPC_MAX_REPLY);
+            return coil__fail(err, COIL_EPROTOCOL, "malformed reply from %s: larger than %zu bytes",
+                              p->url, RPC_MAX_REPLY);
         case COIL__CURL_NO_MEMORY:
             *outcome = COIL__RPC_LOCAL;
-            return coil__fail_data(err, COIL_ENOMEM, NULL, "call to %s: out of memory", p->url);
+            return coil__fail(err, COIL_ENOMEM, "call to %s: out of memory", p->url);
         case COIL__CURL_LOST:
-            return coil__fail_data(err, COIL_ECONNECT, NULL, "connection to %s lost: %s", p->url,
-                                   curl_text(c, res));
+            return coil__fail(err, COIL_ECONNECT, "connection to %s lost: %s", p->url,
+                              curl_text(c, res));
         case COIL__CURL_MALFORMED:
-            return coil__fail_data(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: %s", p->url,
-                                   curl_text(c, res));
+            return coil__fail(err, COIL_EPROTOCOL, "malformed reply from %s: %s", p->url,
+                              curl_text(c, res));
         default:
-            return coil__fail_data(err, COIL_ECONNECT, NULL, "request to %s failed: %s", p->url,
-                                   curl_text(c, res));
+            return coil__fail(err, COIL_ECONNECT, "request to %s failed: %s", p->url,
+                              curl_text(c, res));
         }
     }
 }
@@ -379,10 +376,9 @@ static int rpc_error(const coil__rpc_client *p, const json_t *e, coil_error **er
     json_t *code = json_object_get(e, "code");
     json_t *message = json_object_get(e, "message");
     if (!json_is_object(e) || !json_is_integer(code) || !json_is_string(message))
-        return coil__fail_data(err, COIL_EPROTOCOL, NULL,
-                               "malformed reply from %s: an error without an integer code and a "
-                               "string message",
-                               p->url);
+        return coil__fail(err, COIL_EPROTOCOL,
+                          "malformed reply from %s: an error without an integer code and a "
+                          "string message", p->url);
     json_int_t n = json_integer_value(code);
     int mapped;
     if (n == -32601)
@@ -413,13 +409,12 @@ static int read_reply(const coil__rpc_client *p, int64_t id, const byte_buf *bod
 {
     *outcome = COIL__RPC_FAILED;
     if (!body->len)
-        return coil__fail_data(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: an empty body",
-                               p->url);
+        return coil__fail(err, COIL_EPROTOCOL, "malformed reply from %s: an empty body", p->url);
     json_error_t je;
     json_t *reply = json_loadb(body->data, body->len, 0, &je);
     if (!reply)
-        return coil__fail_data(err, COIL_EPROTOCOL, NULL, "malformed reply from %s: not JSON (%s)",
-                               p->url, je.text);
+        return coil__fail(err, COIL_EPROTOCOL, "malformed reply from %s: not JSON (%s)", p->url,
+                          je.text);
     int rc = COIL_OK;
     json_t *version = json_object_get(reply, "jsonrpc");
     json_t *res = json_object_get(reply, "result");
@@ -427,16 +422,15 @@ static int read_reply(const coil__rpc_client *p, int64_t id, const byte_buf *bod
     json_t *rid = json_object_get(reply, "id");
     if (!json_is_object(reply) || !json_is_string(version) ||
         strcmp(json_string_value(version), "2.0") != 0 || !rid || !res == !error) {
-        rc = coil__fail_data(err, COIL_EPROTOCOL, NULL,
-                             "malformed reply from %s: not a JSON-RPC 2.0 response object", p->url);
+        rc = coil__fail(err, COIL_EPROTOCOL,
+                        "malformed reply from %s: not a JSON-RPC 2.0 response object", p->url);
     } else if (!(json_is_integer(rid) && json_integer_value(rid) == id) &&
                !(error && json_is_null(rid))) {
         /* An error may come with id null: the server could not read ours. */
         char *shown = show(rid);
-        rc = coil__fail_data(err, COIL_EPROTOCOL, NULL,
-                             "malformed reply from %s: its id %s does not match the request's "
-                             "id %lld",
-                             p->url, shown, (long long)id);
+        rc = coil__fail(err, COIL_EPROTOCOL,
+                        "malformed reply from %s: its id %s does not match the request's id %lld",
+                        p->url, shown, (long long)id);
         free(shown);
     } else if (error) {
         rc = rpc_error(p, error, err);
@@ -468,16 +462,14 @@ int coil__rpc_client_invoke(coil__rpc_client *p, const char *method, const json_
     *outcome = COIL__RPC_LOCAL;
     rpc_conn *c = pool_take(p);
     if (!c)
-        return coil__fail_data(err, COIL_ENOMEM, NULL,
-                               "cannot make a connection handle for %s: out of memory",
-                               p->url);
+        return coil__fail(err, COIL_ENOMEM, "cannot make a connection handle for %s: out of memory",
+                          p->url);
     int64_t id = notification ? 0 : (int64_t)atomic_fetch_add(&p->next_id, 1);
     int rc = write_request(c, method, params, notification, id);
     if (rc == COIL_EINVAL)
-        rc = coil__fail_data(err, rc, NULL, "call to %s: the method name is not valid UTF-8",
-                             p->url);
+        rc = coil__fail(err, rc, "call to %s: the method name is not valid UTF-8", p->url);
     else if (rc)
-        rc = coil__fail_data(err, rc, NULL, "out of memory");
+        rc = coil__fail(err, rc, "out of memory");
     if (!rc)
         rc = exchange(p, c, deadline, notification, outcome, err);
     /* The reply is read before the connection (and its buffer) goes back. */
@@ -498,14 +490,14 @@ int coil__rpc_client_init(coil__rpc_client *p, const char *url, double connect_t
 {
     *p = (coil__rpc_client){ 0 };
     if (!(timeout > 0) || !(connect_timeout > 0))
-        return coil__fail_data(err, COIL_EVALUE, NULL, "timeouts must be more than 0 seconds");
+        return coil__fail(err, COIL_EVALUE, "timeouts must be more than 0 seconds");
     CURLcode curl_init_result = coil__curl_init();
     if (curl_init_result != CURLE_OK)
-        return coil__fail_data(err, COIL_EINIT, NULL, "cannot initialize libcurl: %s",
-                               curl_easy_strerror(curl_init_result));
+        return coil__fail(err, COIL_EINIT, "cannot initialize libcurl: %s",
+                          curl_easy_strerror(curl_init_result));
     CURLU *u = curl_url();
     if (!u)
-        return coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        return coil__fail(err, COIL_ENOMEM, "out of memory");
     char *scheme = NULL, *host = NULL;
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
     if (uc == CURLUE_OK)
@@ -517,10 +509,10 @@ int coil__rpc_client_init(coil__rpc_client *p, const char *url, double connect_t
     curl_free(host);
     if (!http) {
         curl_url_cleanup(u);
-        return coil__fail_data(err, COIL_EVALUE, NULL,
-                               "url '%s' is not an HTTP URL (http://host:port/path)%s%s", url,
-                               uc != CURLUE_OK ? ": " : "",
-                               uc != CURLUE_OK ? curl_url_strerror(uc) : "");
+        return coil__fail(err, COIL_EVALUE,
+                          "url '%s' is not an HTTP URL (http://host:port/path)%s%s", url,
+                          uc != CURLUE_OK ? ": " : "",
+                          uc != CURLUE_OK ? curl_url_strerror(uc) : "");
     }
 
     struct curl_slist *h = NULL, *t;
@@ -533,7 +525,7 @@ int coil__rpc_client_init(coil__rpc_client *p, const char *url, double connect_t
         if (!(t = curl_slist_append(h, headers[i]))) {
             curl_slist_free_all(h);
             curl_url_cleanup(u);
-            return coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+            return coil__fail(err, COIL_ENOMEM, "out of memory");
         }
         h = t;
     }
@@ -542,8 +534,8 @@ int coil__rpc_client_init(coil__rpc_client *p, const char *url, double connect_t
         free(copy);
         curl_slist_free_all(h);
         curl_url_cleanup(u);
-        return copy ? coil__fail_data(err, COIL_EINIT, NULL, "cannot create a mutex")
-                    : coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        return copy ? coil__fail(err, COIL_EINIT, "cannot create a mutex")
+                    : coil__fail(err, COIL_ENOMEM, "out of memory");
     }
     p->url = copy;
     p->connect_timeout = connect_timeout;
@@ -575,11 +567,11 @@ int coil__rpc_client_open(const char *url, double connect_timeout_s, double time
                           unsigned retries, coil__rpc_client **out, coil_error **err)
 {
     if (!url || !out)
-        return coil__fail_data(err, COIL_EINVAL, NULL, "coil__rpc_client_open: %s is NULL",
-                               url ? "out" : "url");
+        return coil__fail(err, COIL_EINVAL, "coil__rpc_client_open: %s is NULL",
+                          url ? "out" : "url");
     coil__rpc_client *c = malloc(sizeof *c);
     if (!c)
-        return coil__fail_data(err, COIL_ENOMEM, NULL, "out of memory");
+        return coil__fail(err, COIL_ENOMEM, "out of memory");
     int rc = coil__rpc_client_init(c, url, connect_timeout_s, timeout_s, retries, 0.1, err);
     if (rc) {
         free(c);
@@ -593,11 +585,10 @@ int coil__rpc_client_call(coil__rpc_client *c, const char *method, json_t *param
                           json_t **result, coil_error **err)
 {
     if (!c || !method)
-        return coil__fail_data(err, COIL_EINVAL, NULL, "coil__rpc_client_call: %s is NULL",
-                               c ? "method" : "client");
+        return coil__fail(err, COIL_EINVAL, "coil__rpc_client_call: %s is NULL",
+                          c ? "method" : "client");
     if (params && !json_is_array(params) && !json_is_object(params))
-        return coil__fail_data(err, COIL_EINVAL, NULL, "%s: params must be an array or an object",
-                               method);
+        return coil__fail(err, COIL_EINVAL, "%s: params must be an array or an object", method);
     json_t *reply, *res;
     coil__rpc_outcome outcome;
     int rc = coil__rpc_client_invoke(c, method, params, false, coil__now_s() + c->timeout, &outcome,

@@ -115,11 +115,12 @@ void coil__errors_sort(coil__errors *e);
 coil_code coil__errors_finish(coil__errors *e, coil_error **out);
 void coil__errors_clear(coil__errors *e);
 
-/* Sets *out (when out is non-NULL) to a new single error; returns code. */
+/* Sets *out (when out is non-NULL and *out still NULL: a first error is
+ * kept) to a new single error; returns code. */
 coil_code coil__fail(coil_error **out, coil_code code, const char *fmt, ...)
     COIL__PRINTF(3, 4);
-/* The same, only when *out is still NULL (a first error is kept), and with
- * `data` (borrowed; NULL: none) as the error's data: a new reference. */
+/* The same, with `data` (borrowed; NULL: none) as the new error's data: a
+ * new reference. */
 coil_code coil__fail_data(coil_error **out, coil_code code, json_t *data, const char *fmt, ...)
     COIL__PRINTF(4, 5);
 
