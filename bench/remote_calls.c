@@ -418,26 +418,6 @@ static double external_round(const options *o, int which, const char *url, doubl
     return seconds;
 }
 
-/* CPU time (user + system) of process `pid` so far, all its threads, in
- * seconds; from /proc, so in clock ticks (10 ms). -1 when unknown. */
-static double cpu_of(pid_t pid)
-{
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* Fields 14 and 15, counted after the command name's closing ')'. */
-    char *p = strrchr(buf, ')');
-    unsigned long long ut, st;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                     &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 static void measure(const options *o, system_ *sys, int which, int round)
 {
@@ -446,7 +426,7 @@ static void measure(const options *o, system_ *sys, int which, int round)
         return;
     double ccpu = 0;
     pid_t server = sys[s->server_of].server.pid;
-    double s0 = cpu_of(server);
+    double s0 = bench_cpu_of(server);
     double seconds;
     if (which == SYS_COIL)
         seconds = coil_round(s->url, o->calls, o->warmup, &ccpu);
@@ -456,7 +436,7 @@ static void measure(const options *o, system_ *sys, int which, int round)
         seconds = bench_raw_calls(s->url, o->calls, o->warmup, &ccpu);
     else
         seconds = external_round(o, which, s->url, &ccpu);
-    double s1 = cpu_of(server);
+    double s1 = bench_cpu_of(server);
     if (seconds <= 0) {
         s->ok = false;
         snprintf(s->why, sizeof s->why, "a run failed (see above)");

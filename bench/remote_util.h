@@ -72,6 +72,9 @@ double bench_raw_calls(const char *url, long calls, long warmup, double *cpu);
 
 unsigned bench_cores(void); /* online CPUs, 1..256 */
 double bench_cpu_self(void); /* user + system seconds of this process */
+/* User + system seconds of process `pid` so far, all its threads (from
+ * /proc, in clock ticks of 10 ms); -1 when unknown. */
+double bench_cpu_of(pid_t pid);
 double bench_now(void);
 double bench_median(double *v, size_t n); /* sorts v */
 void bench_cpu_model(char *buf, size_t size);

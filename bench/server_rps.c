@@ -194,23 +194,6 @@ static bool check_server(const char *name, const char *url)
     return ok;
 }
 
-static double cpu_of(pid_t pid)
-{
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    unsigned long long ut, st;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                     &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 /* wrk's "Latency   123.45us ..." as microseconds. */
 static double parse_latency(const char *out)
@@ -268,7 +251,7 @@ static double run_wrk(const options *o, server *s, int which, int seconds, doubl
     char *argv[] = { (char *)o->wrk, "-t", t, "-c", c, "-d", d, "-s", (char *)o->post_lua,
                      s->url, NULL };
     bench_proc p;
-    double c0 = cpu_of(s->proc.pid), w0 = children_cpu(), b0, t0;
+    double c0 = bench_cpu_of(s->proc.pid), w0 = children_cpu(), b0, t0;
     machine_jiffies(&b0, &t0);
     if (bench_spawn(&p, "wrk", argv, log, msg, sizeof msg) != 0) {
         fprintf(stderr, "server_rps: %s\n", msg);
@@ -276,7 +259,7 @@ static double run_wrk(const options *o, server *s, int which, int seconds, doubl
     }
     char out[8192];
     int st = bench_collect(&p, seconds + 60, out, sizeof out);
-    double c1 = cpu_of(s->proc.pid), w1 = children_cpu(), b1, t1;
+    double c1 = bench_cpu_of(s->proc.pid), w1 = children_cpu(), b1, t1;
     machine_jiffies(&b1, &t1);
     if (o->verbose)
         printf("--- wrk against %s:\n%s", server_name[which], out);
