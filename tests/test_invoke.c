@@ -22,22 +22,7 @@ static int loopback_forward(void *self, const coil_method *m, void *const *args,
                             coil_error **err) {
     loopback *lb = self;
     lb->forwarded++;
-    json_t *params = json_array();
-    for (size_t i = 0; i < m->nparams; i++) {
-        json_t *v = coil_value_to_json(m->params[i].type, args[i], m->params[i].name, err);
-        if (!v) {
-            json_decref(params);
-            return (*err)->code;
-        }
-        json_array_append_new(params, v);
-    }
-    json_t *reply = NULL;
-    int rc = coil_invoke_method(lb->target, &calc_interface, m, params, &reply, err);
-    json_decref(params);
-    if (rc == 0 && m->result)
-        rc = coil_value_from_json(m->result, reply, result, m->name, err);
-    json_decref(reply);
-    return rc;
+    return support_forward_json(lb->target, &calc_interface, m, args, result, err);
 }
 
 static const coil_property loopback_props[] = {

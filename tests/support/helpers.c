@@ -146,3 +146,24 @@ void check_error(const char *where, const coil_error *all, const coil_error *e,
                   "%s: position: expected %u:%u, got %u:%u (%s)", where, line, column, e->line,
                   e->column, e->message);
 }
+
+int support_forward_json(void *target, const coil_interface *iface, const coil_method *m,
+                         void *const *args, void *result, coil_error **err)
+{
+    json_t *params = json_array();
+    for (size_t i = 0; i < m->nparams; i++) {
+        json_t *v = coil_value_to_json(m->params[i].type, args[i], m->params[i].name, err);
+        if (!v) {
+            json_decref(params);
+            return (*err)->code;
+        }
+        json_array_append_new(params, v);
+    }
+    json_t *reply = NULL;
+    int rc = coil_invoke_method(target, iface, m, params, &reply, err);
+    json_decref(params);
+    if (rc == 0 && m->result)
+        rc = coil_value_from_json(m->result, reply, result, m->name, err);
+    json_decref(reply);
+    return rc;
+}

@@ -48,6 +48,14 @@ extern const greeter_ops greeter_impl_ops;
 typedef struct dynamic_ops { int (*answer)(void *self); } dynamic_ops;
 extern const dynamic_ops dyn_ops;
 
+/* A typed call carried out the way a remoting proxy does it, without the
+ * network: the arguments of `m` (of interface `iface`) to JSON, the call
+ * on `target` with coil_invoke_method, and the reply back into *result.
+ * For the `forward` hook of test classes; returns its code, *err set on
+ * failure. */
+int support_forward_json(void *target, const coil_interface *iface, const coil_method *m,
+                         void *const *args, void *result, coil_error **err);
+
 /* ---- Classes -------------------------------------------------------------- */
 
 /* "everything": one property of every type, with checks and defaults. */
